@@ -1,0 +1,23 @@
+/// One versioned schema change, embedded in the binaries.
+public struct Migration: Sendable {
+    /// The version, from the file name `vNNNN_name.sql`; applied in ascending order.
+    public let version: Int
+    /// The file name, for messages and the `schema_migrations` record.
+    public let name: String
+    /// The SQL text, possibly several statements.
+    public let sql: String
+
+    init(version: Int, name: String, bytes: [UInt8]) {
+        self.version = version
+        self.name = name
+        self.sql = String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// Every migration of the event store schema, in version order.
+public enum EmbeddedMigrations {
+    /// The migrations, ascending by version. A test checks this lists every file in `SQL/`.
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "v0001_event_store.sql", bytes: PackageResources.v0001_event_store_sql),
+    ]
+}

@@ -1,0 +1,128 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "vellum",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vellum", targets: ["vellum"]),
+        .executable(name: "vellum-audit", targets: ["vellum-audit"]),
+        .executable(name: "vellum-bench", targets: ["vellum-bench"]),
+        .library(name: "VellumCore", targets: ["VellumCore"]),
+        .library(name: "VellumStore", targets: ["VellumStore"]),
+        .library(name: "VellumServer", targets: ["VellumServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+    ],
+    targets: [
+        .target(
+            name: "VellumCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "VellumMigrations",
+            path: "Migrations",
+            exclude: ["README.md"],
+            resources: [.embedInCode("SQL")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "VellumStore",
+            dependencies: [
+                "VellumCore",
+                "VellumMigrations",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "VellumServer",
+            dependencies: [
+                "VellumCore",
+                "VellumStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "vellum",
+            dependencies: [
+                "VellumServer",
+                "VellumStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "vellum-audit",
+            dependencies: [
+                "VellumCore",
+                "VellumStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/vellum-audit",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "vellum-bench",
+            dependencies: [
+                "VellumCore",
+                "VellumStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tools/vellum-bench",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VellumCoreTests",
+            dependencies: ["VellumCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VellumStoreTests",
+            dependencies: [
+                "VellumCore",
+                "VellumStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VellumServerTests",
+            dependencies: [
+                "VellumServer",
+                "VellumStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The operator's command line (DESIGN.md §7).
+@main
+struct Vellum: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vellum",
+        abstract: "Vellum: an event-sourced OAuth 2.0 authorization server on PostgreSQL.",
+        subcommands: [Serve.self, Migrate.self]
+    )
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PostgresNIO
+import VellumStore
+
+/// `vellum-bench append`: C concurrent tasks, each appending single-event batches to a stream of its
+/// own, through one batching appender, as a server process would. Prints events/s, transactions/s
+/// (events per transaction shows the batching) and the append latency percentiles.
+struct AppendBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "append", abstract: "Measure event appends through the batching appender.")
+
+    @Option(help: "Concurrent appending tasks.")
+    var concurrency: Int = 64
+
+    @Option(help: "Appends in all, shared among the tasks.")
+    var count: Int = 50_000
+
+    @Option(help: "Untimed appends first, to warm the pool and the database.")
+    var warmup: Int = 2_000
+
+    @Option(name: .customLong("database-url"), help: "PostgreSQL URL (env VELLUM_DATABASE_URL).")
+    var databaseURL: String?
+
+    @Option(name: .customLong("data-dir"), help: "Embedded cluster directory (env VELLUM_DATA_DIR, default .vellum-bench).")
+    var dataDirectory: String?
+
+    func validate() throws {
+        guard concurrency >= 1, count >= concurrency else { throw ValidationError("need --concurrency ≥ 1 and --count ≥ --concurrency") }
+    }
+
+    func run() async throws {
+        let logger = { var logger = Logger(label: "vellum-bench"); logger.logLevel = .warning; return logger }()
+        let location = DatabaseLocation.resolve(url: databaseURL, dataDirectory: dataDirectory, defaultDataDirectory: ".vellum-bench")
+        let database = try await Database.open(location, logger: logger)
+        var configuration = database.configuration
+        configuration.options.maximumConnections = 8
+
+        let result = try await Database(configuration: configuration, embedded: nil).withClient(logger: logger) { client in
+            try await Migrator(client: client, logger: logger).migrate()
+            let appender = BatchingAppender(client: client, logger: logger)
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await appender.run() }
+                defer { group.cancelAll() }
+                let run = UUID().uuidString.prefix(8)
+                _ = try await Self.appendAll(appender, streamPrefix: "bench-\(run)-warm", tasks: concurrency, count: warmup)
+                let before = appender.statistics
+                let start = ContinuousClock.now
+                let latencies = try await Self.appendAll(appender, streamPrefix: "bench-\(run)", tasks: concurrency, count: count)
+                let elapsed = ContinuousClock.now - start
+                let after = appender.statistics
+                return (latencies, elapsed, after.transactions - before.transactions, after.events - before.events)
+            }
+        }
+        await database.close()
+        report(latencies: result.0, elapsed: result.1, transactions: result.2, events: result.3)
+    }
+
+    /// Runs `count` single-event appends over `tasks` tasks; returns every append's latency.
+    static func appendAll(_ appender: BatchingAppender, streamPrefix: String, tasks: Int, count: Int) async throws -> [Duration] {
+        let payload = #"{"client_id":"bench","scope":"openid profile","redirect_uri":"https://app.example/callback"}"#
+        let metadata = #"{"request_id":"00000000-0000-0000-0000-000000000000","remote_ip":"127.0.0.1","actor":"system"}"#
+        return try await withThrowingTaskGroup(of: [Duration].self) { group in
+            for task in 0..<tasks {
+                let share = count / tasks + (task < count % tasks ? 1 : 0)
+                group.addTask {
+                    var latencies: [Duration] = []
+                    latencies.reserveCapacity(share)
+                    let stream = "\(streamPrefix)-\(task)"
+                    for version in 0..<Int64(share) {
+                        let start = ContinuousClock.now
+                        _ = try await appender.append(
+                            to: stream, expected: version == 0 ? .noStream : .exactly(version),
+                            events: [ProposedEvent(type: "BenchmarkEventAppended", payload: payload, metadata: metadata)])
+                        latencies.append(ContinuousClock.now - start)
+                    }
+                    return latencies
+                }
+            }
+            var all: [Duration] = []
+            for try await latencies in group { all += latencies }
+            return all
+        }
+    }
+
+    func report(latencies: [Duration], elapsed: Duration, transactions: Int, events: Int) {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let sorted = latencies.sorted()
+        func percentile(_ p: Double) -> String {
+            let duration = sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+            let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+            return String(format: "%.2f ms", ms)
+        }
+        print("appenders:          \(concurrency)")
+        print("events:             \(events) in \(String(format: "%.2f", seconds)) s")
+        print("events/s:           \(String(format: "%.0f", Double(events) / seconds))")
+        print("transactions/s:     \(String(format: "%.0f", Double(transactions) / seconds))")
+        print("events/transaction: \(String(format: "%.1f", Double(events) / Double(max(transactions, 1))))")
+        print("latency p50:        \(percentile(0.50))")
+        print("latency p99:        \(percentile(0.99))")
+    }
+}
