@@ -100,6 +100,16 @@ let package = Package(
             path: "Tools/vellum-bench",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "VellumTestSupport",
+            dependencies: [
+                "VellumStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/VellumTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "VellumCoreTests",
             dependencies: ["VellumCore"],
@@ -108,6 +118,9 @@ let package = Package(
         .testTarget(
             name: "VellumStoreTests",
             dependencies: [
+                "VellumMigrations",
+                "VellumTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 "VellumCore",
                 "VellumStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -117,6 +130,7 @@ let package = Package(
         .testTarget(
             name: "VellumServerTests",
             dependencies: [
+                "VellumTestSupport",
                 "VellumServer",
                 "VellumStore",
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -66,6 +66,7 @@ public struct Database: Sendable {
 
 extension Database {
     /// Runs `body` with a connection pool that is running for exactly its duration.
+    @discardableResult
     public func withClient<Result: Sendable>(
         logger: Logger, _ body: @Sendable (PostgresClient) async throws -> Result
     ) async throws -> Result {

@@ -114,6 +114,13 @@ public struct EmbeddedPostgres: Sendable {
         try handle.close()
     }
 
+    /// Stops the cluster whoever uses it (for clearing away a cluster left by a dead process).
+    public func stopUnconditionally() throws {
+        let binaries = try PostgresBinaries.locate()
+        let command = try ClusterCommand.forCurrentUser()
+        try command.run(binaries.pgCtl, ["-D", clusterDirectory.path, "-m", "immediate", "-w", "-s", "stop"], allowFailure: true)
+    }
+
     /// Creates `database` if it does not exist (the cluster must be running).
     public func createDatabaseIfMissing(_ database: String, template: String? = nil, logger: Logger) async throws {
         let connection = try await PostgresConnection.connect(

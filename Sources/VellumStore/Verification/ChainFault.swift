@@ -22,6 +22,14 @@ public struct ChainFault: Sendable, Equatable, CustomStringConvertible {
     /// The version at which the chain breaks.
     public let version: Int64
 
+    /// A fault of `kind` in `streamID` at `version` (event `position`, when one is left).
+    public init(kind: Kind, position: Int64?, streamID: String, version: Int64) {
+        self.kind = kind
+        self.position = position
+        self.streamID = streamID
+        self.version = version
+    }
+
     public var description: String {
         let at = position.map { "position \($0)" } ?? "no position"
         return "\(kind.rawValue) at \(at) (\(streamID) version \(version))"

@@ -1,0 +1,43 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import PostgresNIO
+import Testing
+@testable import VellumServer
+import VellumTestSupport
+
+@Suite("Health and readiness")
+struct HealthEndpointTests {
+    @Test func healthAndReadinessAnswerOKWithTheDatabaseUp() async throws {
+        let database = try await TestCluster.makeDatabase()
+        let app = buildApplication(configuration: ServerConfiguration(port: 0), database: database, logger: TestCluster.logger)
+        try await app.test(.live) { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
+            }
+            try await client.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.cacheControl] == "no-store")
+            }
+        }
+    }
+
+    @Test func readinessFailsWhenTheDatabaseIsUnreachable() async throws {
+        let unreachable = PostgresClient.Configuration(
+            unixSocketPath: "/tmp/vellum-no-such-socket/.s.PGSQL.5432", username: "vellum", password: nil, database: "vellum")
+        let router = Router()
+        let client = PostgresClient(configuration: unreachable, backgroundLogger: TestCluster.logger)
+        HealthEndpoints(client: client).register(on: router)
+        let app = Application(router: router, services: [client], logger: TestCluster.logger)
+        try await app.test(.router) { test in
+            try await test.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+            try await test.execute(uri: "/readyz", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(String(buffer: response.body) == #"{"status":"database unavailable"}"#)
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+public import Logging
+public import PostgresNIO
+public import VellumStore
+
+/// A running event store on a database of its own, for one test.
+public struct TestStore: Sendable {
+    /// The store under test.
+    public let store: EventStore
+    /// How to connect to this test's database (for a second "instance" or raw SQL).
+    public let configuration: PostgresClient.Configuration
+
+    /// The pool of the store.
+    public var client: PostgresClient { store.client }
+
+    /// Runs `body` with a fresh migrated database, a running pool and a running appender.
+    @discardableResult
+    public static func with<Result: Sendable>(
+        _ body: @Sendable (TestStore) async throws -> Result
+    ) async throws -> Result {
+        let configuration = try await TestCluster.makeDatabase()
+        return try await withRunningStore(configuration: configuration) { store in
+            try await body(TestStore(store: store, configuration: configuration))
+        }
+    }
+}
+
+/// Runs `body` with a pool and an appender on `configuration`, both running for its duration, the
+/// way one `vellum serve` instance runs them.
+public func withRunningStore<Result: Sendable>(
+    configuration: PostgresClient.Configuration,
+    logger: Logger = TestCluster.logger,
+    _ body: @Sendable (EventStore) async throws -> Result
+) async throws -> Result {
+    let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+    let appender = BatchingAppender(client: client, logger: logger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        group.addTask { try await appender.run() }
+        defer { group.cancelAll() }
+        return try await body(EventStore(client: client, appender: appender, logger: logger))
+    }
+}
+
+/// Runs `body` on one dedicated connection to `configuration` (for transactions held open, roles
+/// and tampering as superuser).
+public func withConnection<Result: Sendable>(
+    _ configuration: PostgresClient.Configuration,
+    logger: Logger = TestCluster.logger,
+    _ body: @Sendable (PostgresConnection) async throws -> Result
+) async throws -> Result {
+    let connection = try await PostgresConnection.connect(
+        configuration: PostgresConnection.Configuration(
+            unixSocketPath: configuration.unixSocketPath ?? "", username: configuration.username,
+            password: configuration.password, database: configuration.database),
+        id: 1, logger: logger)
+    do {
+        let result = try await body(connection)
+        try await connection.close()
+        return result
+    } catch {
+        try? await connection.close()
+        throw error
+    }
+}
+
+/// A small event for tests: type `type`, payload `{"n": n}`.
+public func testEvent(_ n: Int, type: String = "TestEventRecorded") -> ProposedEvent {
+    ProposedEvent(type: type, payload: #"{"n": \#(n)}"#, metadata: #"{"actor": "test", "request_id": "r-\#(n)"}"#)
+}
