@@ -19,5 +19,6 @@ public enum EmbeddedMigrations {
     /// The migrations, ascending by version. A test checks this lists every file in `SQL/`.
     public static let all: [Migration] = [
         Migration(version: 1, name: "v0001_event_store.sql", bytes: PackageResources.v0001_event_store_sql),
+        Migration(version: 2, name: "v0002_projections.sql", bytes: PackageResources.v0002_projections_sql),
     ]
 }

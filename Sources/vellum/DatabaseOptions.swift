@@ -12,6 +12,9 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Directory of the embedded PostgreSQL cluster (env VELLUM_DATA_DIR, default .vellum).")
     var dataDirectory: String?
 
+    /// The embedded cluster's directory, which also holds the generated master key.
+    var dataDirectoryPath: String { dataDirectory ?? Environment.value("VELLUM_DATA_DIR") ?? ".vellum" }
+
     var location: DatabaseLocation {
         DatabaseLocation.resolve(url: databaseURL, dataDirectory: dataDirectory)
     }
@@ -22,6 +25,19 @@ enum Environment {
     static func value(_ name: String) -> String? {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
         return value
+    }
+
+    /// This process in event metadata.
+    static var instance: String { "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)" }
+
+    /// The operator running the command, for event metadata.
+    static var operatorName: String { value("USER") ?? value("LOGNAME") ?? "unknown" }
+
+    /// A whole number of seconds from `name`, if set.
+    static func seconds(_ name: String) throws -> Int64? {
+        guard let text = value(name) else { return nil }
+        guard let seconds = Int64(text), seconds > 0 else { throw ValidationError("\(name) must be a positive number of seconds") }
+        return seconds
     }
 
     /// The process's logger; `VELLUM_LOG_LEVEL` sets the level (default info).

@@ -9,16 +9,11 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Environment.logger()
-        let opened = try await Database.open(database.location, logger: logger)
-        do {
-            let applied = try await opened.withClient(logger: logger) { client in
+        let applied = try await Database.using(database.location, logger: logger) { opened in
+            try await opened.withClient(logger: logger) { client in
                 try await Migrator(client: client, logger: logger).migrate()
             }
-            print(applied.isEmpty ? "schema up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
-        } catch {
-            await opened.close()
-            throw error
         }
-        await opened.close()
+        print(applied.isEmpty ? "schema up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Hummingbird
 import VellumServer
 import VellumStore
@@ -24,16 +25,18 @@ struct Serve: AsyncParsableCommand {
         guard let port = port ?? Environment.value("VELLUM_PORT").map({ Int($0) }) ?? 8080 else {
             throw ValidationError("VELLUM_PORT must be a port number")
         }
-        let configuration = ServerConfiguration(host: host, port: port, issuer: issuer ?? Environment.value("VELLUM_ISSUER"))
+        var configuration = ServerConfiguration(host: host, port: port, issuer: issuer ?? Environment.value("VELLUM_ISSUER"))
+        configuration.codeLifetime = try Environment.seconds("VELLUM_CODE_TTL") ?? configuration.codeLifetime
+        configuration.accessTokenLifetime = try Environment.seconds("VELLUM_ACCESS_TOKEN_TTL") ?? configuration.accessTokenLifetime
+        configuration.sessionLifetime = try Environment.seconds("VELLUM_SESSION_TTL") ?? configuration.sessionLifetime
+        let masterKey = try MasterKey.load(
+            environment: ProcessInfo.processInfo.environment, dataDirectory: database.dataDirectoryPath, logger: logger)
 
-        let opened = try await Database.open(database.location, logger: logger)
-        do {
-            let application = buildApplication(configuration: configuration, database: opened.configuration, logger: logger)
+        let settings = configuration
+        try await Database.using(database.location, logger: logger) { opened in
+            let application = buildApplication(
+                configuration: settings, database: opened.configuration, masterKey: masterKey, logger: logger)
             try await application.runService()
-        } catch {
-            await opened.close()
-            throw error
         }
-        await opened.close()
     }
 }

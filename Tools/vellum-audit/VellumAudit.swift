@@ -27,18 +27,12 @@ struct Verify: AsyncParsableCommand {
     func run() async throws {
         let logger = { var logger = Logger(label: "vellum-audit"); logger.logLevel = .warning; return logger }()
         let location = DatabaseLocation.resolve(url: databaseURL, dataDirectory: dataDirectory, defaultDataDirectory: ".vellum")
-        let database = try await Database.open(location, logger: logger)
         let start = ContinuousClock.now
-        let report: ChainVerifier.Report
-        do {
-            report = try await database.withClient(logger: logger) { client in
+        let report = try await Database.using(location, logger: logger) { database in
+            try await database.withClient(logger: logger) { client in
                 try await ChainVerifier(client: client, logger: logger).verify()
             }
-        } catch {
-            await database.close()
-            throw error
         }
-        await database.close()
         let elapsed = ContinuousClock.now - start
         print("verified \(report.events) events in \(report.streams) streams in \(elapsed)")
         guard let fault = report.firstFault else {

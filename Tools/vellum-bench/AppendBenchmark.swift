@@ -33,28 +33,38 @@ struct AppendBenchmark: AsyncParsableCommand {
     func run() async throws {
         let logger = { var logger = Logger(label: "vellum-bench"); logger.logLevel = .warning; return logger }()
         let location = DatabaseLocation.resolve(url: databaseURL, dataDirectory: dataDirectory, defaultDataDirectory: ".vellum-bench")
-        let database = try await Database.open(location, logger: logger)
-        var configuration = database.configuration
-        configuration.options.maximumConnections = 8
-
-        let result = try await Database(configuration: configuration, embedded: nil).withClient(logger: logger) { client in
-            try await Migrator(client: client, logger: logger).migrate()
-            let appender = BatchingAppender(client: client, logger: logger)
-            return try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await appender.run() }
-                defer { group.cancelAll() }
-                let run = UUID().uuidString.prefix(8)
-                _ = try await Self.appendAll(appender, streamPrefix: "bench-\(run)-warm", tasks: concurrency, count: warmup)
-                let before = appender.statistics
-                let start = ContinuousClock.now
-                let latencies = try await Self.appendAll(appender, streamPrefix: "bench-\(run)", tasks: concurrency, count: count)
-                let elapsed = ContinuousClock.now - start
-                let after = appender.statistics
-                return (latencies, elapsed, after.transactions - before.transactions, after.events - before.events)
+        let measurement = try await Database.using(location, logger: logger) { database in
+            try await database.withClient(logger: logger) { client in
+                try await Migrator(client: client, logger: logger).migrate()
+                return try await measure(client: client, logger: logger)
             }
         }
-        await database.close()
-        report(latencies: result.0, elapsed: result.1, transactions: result.2, events: result.3)
+        report(measurement)
+    }
+
+    struct Measurement {
+        var latencies: [Duration]
+        var elapsed: Duration
+        var transactions: Int
+        var events: Int
+    }
+
+    /// Warms up, then times `count` appends through one appender running on `client`.
+    func measure(client: PostgresClient, logger: Logger) async throws -> Measurement {
+        let appender = BatchingAppender(client: client, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await appender.run() }
+            defer { group.cancelAll() }
+            let run = UUID().uuidString.prefix(8)
+            _ = try await Self.appendAll(appender, streamPrefix: "bench-\(run)-warm", tasks: concurrency, count: warmup)
+            let before = appender.statistics
+            let start = ContinuousClock.now
+            let latencies = try await Self.appendAll(appender, streamPrefix: "bench-\(run)", tasks: concurrency, count: count)
+            let elapsed = ContinuousClock.now - start
+            let after = appender.statistics
+            return Measurement(latencies: latencies, elapsed: elapsed,
+                               transactions: after.transactions - before.transactions, events: after.events - before.events)
+        }
     }
 
     /// Runs `count` single-event appends over `tasks` tasks; returns every append's latency.
@@ -84,7 +94,9 @@ struct AppendBenchmark: AsyncParsableCommand {
         }
     }
 
-    func report(latencies: [Duration], elapsed: Duration, transactions: Int, events: Int) {
+    func report(_ measurement: Measurement) {
+        let (latencies, elapsed, transactions, events) =
+            (measurement.latencies, measurement.elapsed, measurement.transactions, measurement.events)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let sorted = latencies.sorted()
         func percentile(_ p: Double) -> String {

@@ -4,6 +4,8 @@ public import Foundation
 ///
 /// Event times are truncated to microseconds before they are hashed and stored, so that the value
 /// read back from the database hashes exactly as the value that was written (DESIGN.md §3).
+///
+/// In JSON it is an RFC 3339 string in UTC with six fractional digits, readable in any export.
 public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     /// Microseconds since 1970-01-01T00:00:00Z.
     public let microsecondsSinceEpoch: Int64
@@ -32,6 +34,44 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         let base = whole.formatted(.iso8601)  // 2026-11-21T18:51:45Z
         let fraction = String(micros).leftPadded(to: 6)
         return "\(base.dropLast()).\(fraction)Z"
+    }
+
+    /// Parses RFC 3339 (`2026-11-21T18:51:45Z`, `…45.123456Z`, `…45.5+01:00`); nil when malformed.
+    /// Digits past the sixth fractional one are truncated.
+    public init?(rfc3339 text: String) {
+        let pattern = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})$/
+        guard let match = text.wholeMatch(of: pattern) else { return nil }
+        let zone = match.4 == "z" ? "Z" : String(match.4)
+        guard let whole = try? Date("\(match.1)T\(match.2)\(zone)", strategy: .iso8601) else { return nil }
+        let fraction = String((match.3 ?? "").prefix(6))
+        let micros = Int64(fraction.isEmpty ? "0" : fraction + String(repeating: "0", count: 6 - fraction.count)) ?? 0
+        self.init(microsecondsSinceEpoch: Int64(whole.timeIntervalSince1970.rounded()) * 1_000_000 + micros)
+    }
+
+    /// This instant plus `seconds`.
+    public func adding(seconds: Int64) -> Timestamp {
+        Timestamp(microsecondsSinceEpoch: microsecondsSinceEpoch + seconds * 1_000_000)
+    }
+
+    /// Whole seconds since the epoch (JWT `iat`, `exp`), rounded toward the past.
+    public var secondsSinceEpoch: Int64 { microsecondsSinceEpoch.floorDivided(by: 1_000_000) }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let micros = try? container.decode(Int64.self) {
+            self.init(microsecondsSinceEpoch: micros)
+            return
+        }
+        let text = try container.decode(String.self)
+        guard let parsed = Timestamp(rfc3339: text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 time: \(text)")
+        }
+        self = parsed
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
     }
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {

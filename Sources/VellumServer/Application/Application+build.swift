@@ -1,23 +1,35 @@
 public import Hummingbird
 public import Logging
 public import PostgresNIO
+import VellumCore
 import VellumStore
 
 /// Builds the Vellum server: one `ServiceGroup` with the PostgreSQL pool, the batching appender and
-/// the HTTP server. The schema is migrated after the pool starts and before the first request.
+/// the HTTP server. Before the first request the schema is migrated and a signing key made ready.
 /// On graceful shutdown the server stops taking requests and finishes those in flight, then the
 /// appender writes what is queued, then the pool closes.
 public func buildApplication(
     configuration: ServerConfiguration,
     database: PostgresClient.Configuration,
+    masterKey: MasterKey,
     logger: Logger
 ) -> some ApplicationProtocol {
     let client = PostgresClient(configuration: database, backgroundLogger: logger)
-    let appender = BatchingAppender(client: client, logger: logger)
+    let appender = BatchingAppender(client: client, projections: [EventProjections()], logger: logger)
     let store = EventStore(client: client, appender: appender, logger: logger)
+    let server = AuthorizationServer(
+        configuration: configuration, store: store, queries: ProjectionQueries(client: client, logger: logger),
+        keys: SigningKeys(store: store, masterKey: masterKey, logger: logger), csrf: CSRFProtection(masterKey: masterKey),
+        logger: logger)
 
-    let router = Router()
+    let router = Router(context: VellumRequestContext.self)
+    router.middlewares.add(StorageErrorMiddleware(logger: logger))
     HealthEndpoints(client: client).register(on: router)
+    DiscoveryEndpoints(server: server).register(on: router)
+    AuthorizeEndpoint(server: server).register(on: router)
+    LoginEndpoint(server: server).register(on: router)
+    ConsentEndpoint(server: server).register(on: router)
+    TokenEndpoint(server: server).register(on: router)
 
     var application = Application(
         router: router,
@@ -27,8 +39,8 @@ public func buildApplication(
     )
     application.beforeServerStarts {
         let applied = try await Migrator(client: client, logger: logger).migrate()
-        logger.info("database ready", metadata: ["migrations_applied": "\(applied)"])
-        _ = store
+        try await server.keys.prepare(metadata: EventMetadata(instance: configuration.instanceID, actor: .system))
+        logger.info("ready", metadata: ["migrations_applied": "\(applied)", "issuer": "\(configuration.issuer)"])
     }
     return application
 }

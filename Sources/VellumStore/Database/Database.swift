@@ -58,6 +58,22 @@ public struct Database: Sendable {
         }
     }
 
+    /// Opens `location`, runs `body`, and closes the database again, whether `body` succeeds or not.
+    @discardableResult
+    public static func using<Result: Sendable>(
+        _ location: DatabaseLocation, logger: Logger, _ body: @Sendable (Database) async throws -> Result
+    ) async throws -> Result {
+        let database = try await open(location, logger: logger)
+        do {
+            let result = try await body(database)
+            await database.close()
+            return result
+        } catch {
+            await database.close()
+            throw error
+        }
+    }
+
     /// Ends this process's use of the embedded cluster (stopping it if no other process uses it).
     public func close() async {
         _ = try? await embedded?.release()
@@ -74,7 +90,28 @@ extension Database {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
+            // Let the pool's run loop start before the first query asks it for a connection.
+            await Task.yield()
             return try await body(client)
+        }
+    }
+}
+
+extension Database {
+    /// Runs `body` with a migrated event store (pool and appender running, inline projections on),
+    /// for commands that append: `vellum clients create`, `vellum users create`.
+    @discardableResult
+    public func withStore<Result: Sendable>(
+        logger: Logger, _ body: @Sendable (EventStore) async throws -> Result
+    ) async throws -> Result {
+        try await withClient(logger: logger) { client in
+            try await Migrator(client: client, logger: logger).migrate()
+            let appender = BatchingAppender(client: client, projections: [EventProjections()], logger: logger)
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await appender.run() }
+                defer { group.cancelAll() }
+                return try await body(EventStore(client: client, appender: appender, logger: logger))
+            }
         }
     }
 }

@@ -1,0 +1,43 @@
+/// The events of a `client-<client_id>` stream.
+
+/// How a client authenticates at the token endpoint (RFC 8414 `token_endpoint_auth_methods_supported`).
+public enum ClientAuthenticationMethod: String, Sendable, Codable, CaseIterable {
+    case clientSecretBasic = "client_secret_basic"
+    case clientSecretPost = "client_secret_post"
+    /// A public client: no secret, PKCE required.
+    case none
+}
+
+/// An operator registered a client.
+public struct ClientRegistered: Event {
+    public static let type = "ClientRegistered"
+    public var clientID: String
+    public var name: String
+    public var redirectURIs: [String]
+    /// Public clients (browser and native apps) have no secret and must use PKCE.
+    public var isPublic: Bool
+    public var authMethod: ClientAuthenticationMethod
+    /// The scope the client may ask for.
+    public var scope: Scope
+    /// `authorization_code`, and `refresh_token` when the client may refresh.
+    public var grantTypes: [String]
+    /// SHA-256 of the client secret; nil for a public client.
+    public var secretHash: SecretHash?
+
+    enum CodingKeys: String, CodingKey {
+        case clientID = "client_id", name, redirectURIs = "redirect_uris", isPublic = "public"
+        case authMethod = "token_endpoint_auth_method", scope, grantTypes = "grant_types", secretHash = "secret_hash"
+    }
+
+    public init(clientID: String, name: String, redirectURIs: [String], isPublic: Bool,
+                authMethod: ClientAuthenticationMethod, scope: Scope, grantTypes: [String], secretHash: SecretHash?) {
+        self.clientID = clientID
+        self.name = name
+        self.redirectURIs = redirectURIs
+        self.isPublic = isPublic
+        self.authMethod = authMethod
+        self.scope = scope
+        self.grantTypes = grantTypes
+        self.secretHash = secretHash
+    }
+}

@@ -1,0 +1,52 @@
+/// Who caused an event.
+public struct Actor: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// `user`, `client`, `operator` or `system`.
+    public let kind: String
+    /// The user id, client id or operator name; nil for the system.
+    public let id: String?
+
+    /// A user, by user id.
+    public static func user(_ id: String) -> Actor { Actor(kind: "user", id: id) }
+    /// A client, by client id.
+    public static func client(_ id: String) -> Actor { Actor(kind: "client", id: id) }
+    /// An operator at the command line, by login name.
+    public static func `operator`(_ name: String) -> Actor { Actor(kind: "operator", id: name) }
+    /// Vellum itself (a browser not yet authenticated, a background service).
+    public static let system = Actor(kind: "system", id: nil)
+
+    public var description: String { id.map { "\(kind):\($0)" } ?? kind }
+}
+
+/// What every event carries besides its payload (DESIGN.md §2): where it came from and who caused it.
+public struct EventMetadata: Sendable, Hashable, Codable {
+    /// The request's id (`X-Request-Id` or generated), shared by every event one request appends.
+    public var requestID: String?
+    /// The client's IP address as the server saw it.
+    public var remoteIP: String?
+    /// The `User-Agent` header.
+    public var userAgent: String?
+    /// The `vellum` instance that appended the event.
+    public var instance: String
+    /// Who caused the event.
+    public var actor: Actor
+
+    enum CodingKeys: String, CodingKey {
+        case requestID = "request_id", remoteIP = "remote_ip", userAgent = "user_agent", instance, actor
+    }
+
+    /// Metadata for an event caused by `actor` through `instance`.
+    public init(requestID: String? = nil, remoteIP: String? = nil, userAgent: String? = nil, instance: String, actor: Actor) {
+        self.requestID = requestID
+        self.remoteIP = remoteIP
+        self.userAgent = userAgent
+        self.instance = instance
+        self.actor = actor
+    }
+
+    /// The same metadata with another actor.
+    public func with(actor: Actor) -> EventMetadata {
+        var copy = self
+        copy.actor = actor
+        return copy
+    }
+}

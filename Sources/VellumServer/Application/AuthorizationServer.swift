@@ -1,0 +1,65 @@
+import Foundation
+import HummingbirdBcrypt
+import Logging
+import NIOPosix
+import VellumCore
+import VellumStore
+
+/// Everything the endpoints share: configuration, the store, the projections, keys and pages.
+struct AuthorizationServer: Sendable {
+    let configuration: ServerConfiguration
+    let store: EventStore
+    let queries: ProjectionQueries
+    let keys: SigningKeys
+    let csrf: CSRFProtection
+    let pages = Pages()
+    let logger: Logger
+
+    /// The current time, truncated to microseconds as the log stores it.
+    var now: Timestamp { Timestamp(Date()) }
+
+    /// Verifies a password against a bcrypt hash off the cooperative pool (bcrypt takes ~0.25 s at
+    /// cost 12). With no hash (no such user) it verifies against a decoy, so that a wrong username
+    /// takes as long as a wrong password and answers nothing about which users exist.
+    func verifyPassword(_ password: String, hash: String?) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive {
+            guard let hash else {
+                _ = Bcrypt.verify(password, hash: Self.decoyHash)
+                return false
+            }
+            return Bcrypt.verify(password, hash: hash)
+        }
+    }
+
+    /// A bcrypt hash of a random secret nobody knows, made once on first use.
+    private static let decoyHash = Bcrypt.hash(SecretGenerator.generate(), cost: 12)
+
+    /// A flow's state from its stream.
+    func flowState(_ flowID: String) async throws -> FlowState {
+        FlowState(events: try await store.readStream(Self.flowStream(flowID)).compactMap { try FlowEvent(type: $0.type, payload: $0.payload) })
+    }
+
+    /// Decides `commands` on the flow's latest state and appends the outcome, retrying on a
+    /// concurrent writer; returns the decision that was recorded and the state it leaves.
+    @discardableResult
+    func execute(_ commands: [FlowCommand], on flowID: String, metadata: EventMetadata) async throws -> (decision: FlowDecision, state: FlowState) {
+        let metadataJSON = try EventJSON.encodeValue(metadata)
+        return try await store.update(Self.flowStream(flowID)) { history in
+            var state = FlowState(events: try history.compactMap { try FlowEvent(type: $0.type, payload: $0.payload) })
+            let decision = Flow.decide(state, commands)
+            let events = try decision.events.map { event in
+                ProposedEvent(type: type(of: event.event).type, payload: try EventJSON.encode(event.event), metadata: metadataJSON)
+            }
+            decision.events.forEach { state.evolve($0) }
+            return StreamDecision(events: events, result: (decision, state))
+        }
+    }
+
+    /// The stream of flow `flowID` (a UUID).
+    static func flowStream(_ flowID: String) -> String { "flow-\(flowID)" }
+
+    /// Whether `text` is a flow id Vellum could have made (a lowercase UUID).
+    static func isFlowID(_ text: String) -> Bool {
+        UUID(uuidString: text) != nil && text == text.lowercased()
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+import VellumCore
+
+extension Request {
+    /// The query parameters in order, repeated names kept (RFC 6749 §3.1: repeats are errors).
+    var queryParameterList: RequestParameters {
+        guard let query = uri.query, !query.isEmpty else { return [] }
+        return FormDecoding.parse(query)
+    }
+
+    /// The value of cookie `name`, if sent.
+    func cookie(_ name: String) -> String? {
+        cookies[name]?.value
+    }
+
+    /// The event metadata for what this request causes.
+    func metadata(context: VellumRequestContext, instance: String, actor: Actor) -> EventMetadata {
+        let requestID = headers[.init("X-Request-Id")!].flatMap { $0.count <= 128 ? $0 : nil } ?? UUID().uuidString.lowercased()
+        return EventMetadata(
+            requestID: requestID, remoteIP: context.remoteAddress?.ipAddress,
+            userAgent: headers[.userAgent].map { String($0.prefix(512)) }, instance: instance, actor: actor)
+    }
+}
+
+/// `application/x-www-form-urlencoded` parsing that keeps order and repeated names, which
+/// Hummingbird's Codable form decoder does not expose and OAuth needs (RFC 6749 §3.1, §3.2).
+enum FormDecoding {
+    static func parse(_ text: String) -> RequestParameters {
+        text.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            return (name: decode(parts[0]), value: parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
+    private static func decode(_ part: Substring) -> String {
+        String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(part)
+    }
+}
+
+extension RequestParameters {
+    /// The single value of `name`; nil when absent.
+    func value(_ name: String) -> String? { first { $0.name == name }?.value }
+
+    /// The names that appear more than once.
+    var repeatedNames: [String] {
+        Dictionary(grouping: self, by: \.name).filter { $0.value.count > 1 }.keys.sorted()
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Hummingbird
+import VellumCore
+import VellumStore
+
+/// `GET /authorize` (RFC 6749 §4.1.1): validates the request, starts a flow, and sends the
+/// browser to the login page, or straight to consent when its session is still good.
+struct AuthorizeEndpoint: Sendable {
+    let server: AuthorizationServer
+
+    func register(on router: Router<VellumRequestContext>) {
+        router.get("authorize") { request, context in try await handle(request, context) }
+    }
+
+    func handle(_ request: Request, _ context: VellumRequestContext) async throws -> Response {
+        let parameters = request.queryParameterList
+        let clientID = parameters.value("client_id")
+        let client = try await clientID.asyncFlatMap { try await server.queries.client($0) }
+        let outcome = AuthorizationRequestValidation.validate(parameters, client: client)
+
+        switch outcome {
+        case .errorPage(let message):
+            return Responses.page(server.pages.error(.init(title: "Invalid request", message: message)), status: .badRequest)
+        case .redirectError(let error, let redirectURI, let state):
+            return Responses.redirect(to: server.errorRedirect(error, to: redirectURI, state: state))
+        case .valid(let requested):
+            guard let client else { return Responses.page("", status: .badRequest) }
+            let flowID = UUID().uuidString.lowercased()
+            var commands: [FlowCommand] = [.request(requested)]
+            if let session = try await server.currentSession(request) {
+                commands.append(.authenticate(UserAuthenticated(
+                    userID: session.record.userID, username: session.username, method: "session",
+                    sessionID: session.record.sessionID, authTime: session.authTime)))
+            }
+            let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .client(client.clientID))
+            try await server.execute(commands, on: flowID, metadata: metadata)
+            let next = commands.count > 1 ? "/consent" : "/login"
+            var cookies: [Cookie] = []
+            if request.cookie(CSRFProtection.cookieName) == nil { cookies.append(server.csrfCookie()) }
+            return Responses.redirect(to: "\(next)?flow=\(flowID)", cookies: cookies)
+        }
+    }
+}
+
+extension Optional {
+    /// `flatMap` with an asynchronous, throwing transform.
+    func asyncFlatMap<U>(_ transform: (Wrapped) async throws -> U?) async rethrows -> U? {
+        guard let self else { return nil }
+        return try await transform(self)
+    }
+}
+
+extension AuthorizationServer {
+    /// The redirect carrying an authorization error (RFC 6749 §4.1.2.1, RFC 9207 `iss`).
+    func errorRedirect(_ error: OAuthError, to redirectURI: String, state: String?) -> String {
+        var parameters = [("error", error.code.rawValue), ("error_description", error.description)]
+        if let state { parameters.append(("state", state)) }
+        parameters.append(("iss", configuration.issuer))
+        return RedirectURI.appending(parameters, to: redirectURI)
+    }
+
+    /// A fresh `vellum_csrf` cookie for the browser.
+    func csrfCookie() -> Cookie {
+        Cookie(name: CSRFProtection.cookieName, value: SecretGenerator.generate(), path: "/",
+               secure: configuration.usesHTTPS, httpOnly: true, sameSite: .lax)
+    }
+}

@@ -1,0 +1,41 @@
+import Foundation
+import Hummingbird
+import VellumCore
+
+extension AuthorizationServer {
+    /// Authenticates the client of a token, revocation or introspection request (RFC 6749 §2.3):
+    /// HTTP Basic, or `client_id` (+ `client_secret`) in the body, never both.
+    func authenticateClient(_ request: Request, form: RequestParameters) async throws -> RegisteredClient {
+        let presented = try Self.presentedCredentials(authorization: request.headers[.authorization], form: form)
+        return try ClientAuthentication.authenticate(presented, client: try await queries.client(presented.clientID))
+    }
+
+    static func presentedCredentials(authorization: String?, form: RequestParameters) throws -> PresentedClientCredentials {
+        let formID = form.value("client_id")
+        let formSecret = form.value("client_secret")
+        if let authorization {
+            guard authorization.lowercased().hasPrefix("basic "),
+                  let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+                  let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":") else {
+                throw OAuthError.invalidClient("the Authorization header is not valid HTTP Basic")
+            }
+            guard formSecret == nil else {
+                throw OAuthError.invalidRequest("use one client authentication method, not Basic and client_secret")
+            }
+            // RFC 6749 §2.3.1: the id and secret are form-encoded before Basic encoding.
+            let id = String(text[..<colon]).removingFormEncoding
+            let secret = String(text[text.index(after: colon)...]).removingFormEncoding
+            if let formID, formID != id { throw OAuthError.invalidRequest("client_id differs from the Basic credentials") }
+            return .basic(clientID: id, secret: secret)
+        }
+        guard let formID, !formID.isEmpty else { throw OAuthError.invalidClient("client authentication is required") }
+        if let formSecret { return .post(clientID: formID, secret: formSecret) }
+        return .none(clientID: formID)
+    }
+}
+
+extension String {
+    fileprivate var removingFormEncoding: String {
+        replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? self
+    }
+}

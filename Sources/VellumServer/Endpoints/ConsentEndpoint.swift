@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import VellumCore
+import VellumStore
+
+/// The consent page: `GET /consent?flow=…` asks, `POST /consent` records the decision and sends
+/// the browser back to the client with a code (or `access_denied`). Only the browser session that
+/// logged in to the flow may answer for it.
+struct ConsentEndpoint: Sendable {
+    let server: AuthorizationServer
+
+    func register(on router: Router<VellumRequestContext>) {
+        router.get("consent") { request, context in try await show(request, context) }
+        router.post("consent") { request, context in try await submit(request, context) }
+    }
+
+    private func show(_ request: Request, _ context: VellumRequestContext) async throws -> Response {
+        guard let flowID = request.queryParameterList.value("flow"), AuthorizationServer.isFlowID(flowID) else {
+            return server.expiredFlowPage()
+        }
+        switch try await pendingConsent(flowID, request) {
+        case .failure(let error): return error.page
+        case .success(let (state, client)):
+            guard let nonce = request.cookie(CSRFProtection.cookieName) else {
+                return server.errorPage("Cookies needed", "This browser did not keep Vellum's cookie. Allow cookies and start again.", status: .forbidden)
+            }
+            return Responses.page(server.pages.consent(.init(
+                flow: flowID, csrfToken: server.csrf.token(browserNonce: nonce, flowID: flowID), clientName: client.name,
+                username: state.authentication?.username ?? "", scopes: state.request?.scope.tokens ?? [])))
+        }
+    }
+
+    private func submit(_ request: Request, _ context: VellumRequestContext) async throws -> Response {
+        let form: RequestParameters
+        do { form = try await request.formParameters() } catch let error as OAuthError {
+            return server.errorPage("Invalid request", error.description, status: .badRequest)
+        }
+        guard let flowID = form.value("flow"), AuthorizationServer.isFlowID(flowID) else { return server.expiredFlowPage() }
+        guard server.csrf.isValid(form.value("csrf_token"), browserNonce: request.cookie(CSRFProtection.cookieName), flowID: flowID) else {
+            return server.errorPage("Request refused", "The form was not sent from this browser's consent page. Start again from the application.", status: .forbidden)
+        }
+        guard case .success(let (state, _)) = try await pendingConsent(flowID, request),
+              let requested = state.request, let user = state.authentication else { return server.expiredFlowPage() }
+        let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .user(user.userID))
+
+        switch form.value("decision") {
+        case "allow":
+            let code = SecretGenerator.generate()
+            let decision = try await server.execute([
+                .grantConsent(remembered: false),
+                .issueCode(codeHash: SecretHash(of: code), now: server.now, lifetime: server.configuration.codeLifetime),
+            ], on: flowID, metadata: metadata)
+            guard case .accept = decision.decision else { return server.expiredFlowPage() }
+            var parameters = [("code", code)]
+            if let state = requested.state { parameters.append(("state", state)) }
+            parameters.append(("iss", server.configuration.issuer))
+            return Responses.redirect(to: RedirectURI.appending(parameters, to: requested.redirectURI))
+        case "deny":
+            let decision = try await server.execute([.denyConsent], on: flowID, metadata: metadata)
+            guard case .accept = decision.decision else { return server.expiredFlowPage() }
+            return Responses.redirect(to: server.errorRedirect(
+                OAuthError(.accessDenied, "the user denied the request"), to: requested.redirectURI, state: requested.state))
+        default:
+            return server.errorPage("Invalid request", "Choose Allow or Deny.", status: .badRequest)
+        }
+    }
+
+    /// The flow when it waits for consent and this browser's session is the one that logged in.
+    private func pendingConsent(_ flowID: String, _ request: Request) async throws -> Result<(FlowState, RegisteredClient), ConsentPageError> {
+        let state = try await server.flowState(flowID)
+        guard let requested = state.request, let user = state.authentication, state.consent == nil, !state.denied,
+              let client = try await server.queries.client(requested.clientID) else {
+            return .failure(ConsentPageError(page: server.expiredFlowPage()))
+        }
+        guard let session = try await server.currentSession(request), session.record.sessionID == user.sessionID else {
+            return .failure(ConsentPageError(page: server.errorPage(
+                "Sign-in needed", "This consent request belongs to another browser session. Start again from the application.",
+                status: .forbidden)))
+        }
+        return .success((state, client))
+    }
+}
+
+/// A page to answer with instead of the consent page.
+struct ConsentPageError: Error {
+    let page: Response
+}

@@ -1,0 +1,68 @@
+import Hummingbird
+import NIOCore
+import VellumCore
+
+/// Authorization server metadata (RFC 8414) at `/.well-known/oauth-authorization-server` and
+/// `/.well-known/openid-configuration`, and the key set at `/jwks.json`.
+struct DiscoveryEndpoints: Sendable {
+    let server: AuthorizationServer
+
+    func register(on router: Router<VellumRequestContext>) {
+        let metadata = Self.metadata(issuer: server.configuration.issuer)
+        router.get(".well-known/oauth-authorization-server") { _, _ in Responses.json(metadata) }
+        router.get(".well-known/openid-configuration") { _, _ in Responses.json(metadata) }
+        router.get("jwks.json") { _, _ in
+            var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: try await server.keys.jwksJSON())))
+            response.headers[.contentType] = "application/jwk-set+json"
+            response.headers[.cacheControl] = "public, max-age=300"
+            return response
+        }
+    }
+
+    /// What Vellum supports; every endpoint a client needs is listed here.
+    static func metadata(issuer: String) -> AuthorizationServerMetadata {
+        AuthorizationServerMetadata(
+            issuer: issuer,
+            authorizationEndpoint: issuer + "/authorize",
+            tokenEndpoint: issuer + "/token",
+            jwksURI: issuer + "/jwks.json",
+            responseTypesSupported: ["code"],
+            responseModesSupported: ["query"],
+            grantTypesSupported: ["authorization_code"],
+            tokenEndpointAuthMethodsSupported: ClientAuthenticationMethod.allCases.map(\.rawValue),
+            codeChallengeMethodsSupported: [PKCE.method],
+            authorizationResponseIssParameterSupported: true,
+            subjectTypesSupported: ["public"],
+            idTokenSigningAlgValuesSupported: ["ES256"],
+            scopesSupported: ["openid", "profile", "email", "offline_access"])
+    }
+}
+
+/// RFC 8414 §2 (and the OpenID Connect Discovery fields Vellum serves).
+struct AuthorizationServerMetadata: Encodable, Sendable {
+    let issuer: String
+    let authorizationEndpoint: String
+    let tokenEndpoint: String
+    let jwksURI: String
+    let responseTypesSupported: [String]
+    let responseModesSupported: [String]
+    let grantTypesSupported: [String]
+    let tokenEndpointAuthMethodsSupported: [String]
+    let codeChallengeMethodsSupported: [String]
+    let authorizationResponseIssParameterSupported: Bool
+    let subjectTypesSupported: [String]
+    let idTokenSigningAlgValuesSupported: [String]
+    let scopesSupported: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case issuer, authorizationEndpoint = "authorization_endpoint", tokenEndpoint = "token_endpoint"
+        case jwksURI = "jwks_uri", responseTypesSupported = "response_types_supported"
+        case responseModesSupported = "response_modes_supported", grantTypesSupported = "grant_types_supported"
+        case tokenEndpointAuthMethodsSupported = "token_endpoint_auth_methods_supported"
+        case codeChallengeMethodsSupported = "code_challenge_methods_supported"
+        case authorizationResponseIssParameterSupported = "authorization_response_iss_parameter_supported"
+        case subjectTypesSupported = "subject_types_supported"
+        case idTokenSigningAlgValuesSupported = "id_token_signing_alg_values_supported"
+        case scopesSupported = "scopes_supported"
+    }
+}

@@ -1,0 +1,98 @@
+public import Logging
+public import PostgresNIO
+public import VellumCore
+
+/// A user as the `users` projection holds it.
+public struct UserRecord: Sendable, Equatable {
+    public let userID: String
+    public let username: String
+    /// bcrypt.
+    public let passwordHash: String
+    public let disabled: Bool
+}
+
+/// A browser session as the `sessions` projection holds it.
+public struct SessionRecord: Sendable, Equatable {
+    public let sessionID: String
+    public let userID: String
+    public let expiresAt: Timestamp
+    public let ended: Bool
+
+    /// Whether the session may still authenticate the browser at `now`.
+    public func isActive(at now: Timestamp) -> Bool { !ended && now < expiresAt }
+}
+
+/// Reads of the inline projections: each one indexed lookup, never a scan of the log.
+public struct ProjectionQueries: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    /// Queries through `client`.
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// The registered client with `clientID`, if any.
+    public func client(_ clientID: String) async throws -> RegisteredClient? {
+        let rows = try await client.query("""
+            SELECT client_id, name, redirect_uris, is_public, auth_method, scope, grant_types, secret_hash, disabled
+            FROM clients WHERE client_id = \(clientID)
+            """, logger: logger)
+        for try await (id, name, uris, isPublic, method, scope, grants, secret, disabled) in rows.decode(
+            (String, String, [String], Bool, String, [String], [String], String?, Bool).self
+        ) {
+            var registered = RegisteredClient(ClientRegistered(
+                clientID: id, name: name, redirectURIs: uris, isPublic: isPublic,
+                authMethod: ClientAuthenticationMethod(rawValue: method) ?? .clientSecretBasic, scope: Scope(scope),
+                grantTypes: grants, secretHash: secret.map(SecretHash.init(hex:))))
+            registered.disabled = disabled
+            return registered
+        }
+        return nil
+    }
+
+    /// The user named `username`, if any.
+    public func user(named username: String) async throws -> UserRecord? {
+        let rows = try await client.query(
+            "SELECT user_id, username, password_hash, disabled FROM users WHERE username = \(username)", logger: logger)
+        for try await (id, name, hash, disabled) in rows.decode((String, String, String, Bool).self) {
+            return UserRecord(userID: id, username: name, passwordHash: hash, disabled: disabled)
+        }
+        return nil
+    }
+
+    /// The username of user `userID`, if the user exists.
+    public func username(of userID: String) async throws -> String? {
+        let rows = try await client.query("SELECT username FROM users WHERE user_id = \(userID)", logger: logger)
+        for try await name in rows.decode(String.self) { return name }
+        return nil
+    }
+
+    /// The session whose cookie hashes to `secretHash`, if any.
+    public func session(secretHash: SecretHash) async throws -> SessionRecord? {
+        let rows = try await client.query("""
+            SELECT session_id, user_id, (extract(epoch FROM expires_at) * 1000000)::int8, ended_at IS NOT NULL
+            FROM sessions WHERE secret_hash = \(secretHash.hex)
+            """, logger: logger)
+        for try await (id, user, expires, ended) in rows.decode((String, String, Int64, Bool).self) {
+            return SessionRecord(sessionID: id, userID: user, expiresAt: Timestamp(microsecondsSinceEpoch: expires), ended: ended)
+        }
+        return nil
+    }
+
+    /// The flow stream an authorization code belongs to, if the code was ever issued.
+    public func flowOfCode(_ codeHash: SecretHash) async throws -> String? {
+        let rows = try await client.query(
+            "SELECT flow_id FROM authorization_codes WHERE code_hash = \(codeHash.hex)", logger: logger)
+        for try await flowID in rows.decode(String.self) { return flowID }
+        return nil
+    }
+
+    /// Whether the access token `jti` has been revoked (nil: unknown token).
+    public func accessTokenRevoked(_ jti: String) async throws -> Bool? {
+        let rows = try await client.query("SELECT revoked_at IS NOT NULL FROM access_tokens WHERE jti = \(jti)", logger: logger)
+        for try await revoked in rows.decode(Bool.self) { return revoked }
+        return nil
+    }
+}

@@ -1,0 +1,158 @@
+public import Logging
+public import PostgresNIO
+import VellumCore
+
+/// Writes projection changes on an open transaction. Consecutive changes of one kind go in one
+/// statement over `unnest` arrays, so a batch of a hundred flows costs a handful of round trips.
+/// Every statement is idempotent, so replaying the log over the tables changes nothing.
+enum ProjectionWriter {
+    static func apply(_ changes: [ProjectionChange], on connection: PostgresConnection, logger: Logger) async throws {
+        var start = 0
+        while start < changes.count {
+            var end = start + 1
+            while end < changes.count && changes[end].kind == changes[start].kind { end += 1 }
+            try await write(Array(changes[start..<end]), on: connection, logger: logger)
+            start = end
+        }
+    }
+
+    /// Writes a run of changes of one kind.
+    private static func write(_ run: [ProjectionChange], on connection: PostgresConnection, logger: Logger) async throws {
+        switch run[0] {
+        case .registerClient:
+            for case .registerClient(let client, let at) in run {
+                try await connection.query("""
+                    INSERT INTO clients (client_id, name, redirect_uris, is_public, auth_method, scope, grant_types, secret_hash, registered_at)
+                    VALUES (\(client.clientID), \(client.name), \(client.redirectURIs), \(client.isPublic), \(client.authMethod.rawValue),
+                            \(client.scope.tokens), \(client.grantTypes), \(client.secretHash?.hex), vellum_ts(\(at.microsecondsSinceEpoch)))
+                    ON CONFLICT (client_id) DO UPDATE SET name = EXCLUDED.name, redirect_uris = EXCLUDED.redirect_uris,
+                        is_public = EXCLUDED.is_public, auth_method = EXCLUDED.auth_method, scope = EXCLUDED.scope,
+                        grant_types = EXCLUDED.grant_types, secret_hash = EXCLUDED.secret_hash
+                    """, logger: logger)
+            }
+        case .createUser:
+            for case .createUser(let user, let at) in run {
+                try await connection.query("""
+                    INSERT INTO users (user_id, username, password_hash, created_at)
+                    VALUES (\(user.userID), \(user.username), \(user.passwordHash), vellum_ts(\(at.microsecondsSinceEpoch)))
+                    ON CONFLICT (user_id) DO NOTHING
+                    """, logger: logger)
+            }
+        case .startSession:
+            let rows = run.compactMap { change -> (SessionStarted, Timestamp)? in
+                if case .startSession(let session, let at) = change { (session, at) } else { nil }
+            }
+            try await connection.query("""
+                INSERT INTO sessions (session_id, secret_hash, user_id, started_at, expires_at)
+                SELECT id, h, u, vellum_ts(s), vellum_ts(e)
+                FROM unnest(\(rows.map(\.0.sessionID))::text[], \(rows.map(\.0.secretHash.hex))::text[], \(rows.map(\.0.userID))::text[],
+                            \(rows.map(\.1.microsecondsSinceEpoch))::int8[], \(rows.map(\.0.expiresAt.microsecondsSinceEpoch))::int8[])
+                     AS x(id, h, u, s, e)
+                ON CONFLICT (session_id) DO NOTHING
+                """, logger: logger)
+        case .endSession:
+            let rows = run.compactMap { change -> (String, Int64)? in
+                if case .endSession(let id, let at) = change { (id, at.microsecondsSinceEpoch) } else { nil }
+            }
+            try await connection.query("""
+                UPDATE sessions SET ended_at = vellum_ts(x.at)
+                FROM unnest(\(rows.map(\.0))::text[], \(rows.map(\.1))::int8[]) AS x(id, at)
+                WHERE sessions.session_id = x.id AND sessions.ended_at IS NULL
+                """, logger: logger)
+        case .issueCode:
+            let rows = run.compactMap { change -> (AuthorizationCodeIssued, String, Timestamp)? in
+                if case .issueCode(let code, let flow, let at) = change { (code, flow, at) } else { nil }
+            }
+            try await connection.query("""
+                INSERT INTO authorization_codes (code_hash, flow_id, client_id, issued_at, expires_at)
+                SELECT h, f, c, vellum_ts(i), vellum_ts(e)
+                FROM unnest(\(rows.map(\.0.codeHash.hex))::text[], \(rows.map(\.1))::text[], \(rows.map(\.0.clientID))::text[],
+                            \(rows.map(\.2.microsecondsSinceEpoch))::int8[], \(rows.map(\.0.expiresAt.microsecondsSinceEpoch))::int8[])
+                     AS x(h, f, c, i, e)
+                ON CONFLICT (code_hash) DO NOTHING
+                """, logger: logger)
+        case .redeemCode:
+            let rows = run.compactMap { change -> (String, Int64)? in
+                if case .redeemCode(let hash, let at) = change { (hash.hex, at.microsecondsSinceEpoch) } else { nil }
+            }
+            try await connection.query("""
+                UPDATE authorization_codes SET redeemed_at = vellum_ts(x.at)
+                FROM unnest(\(rows.map(\.0))::text[], \(rows.map(\.1))::int8[]) AS x(h, at)
+                WHERE authorization_codes.code_hash = x.h AND authorization_codes.redeemed_at IS NULL
+                """, logger: logger)
+        case .issueAccessToken:
+            let rows = run.compactMap { change -> (TokensIssued, String, Timestamp)? in
+                if case .issueAccessToken(let tokens, let flow, let at) = change { (tokens, flow, at) } else { nil }
+            }
+            try await connection.query("""
+                INSERT INTO access_tokens (jti, flow_id, client_id, subject, scope, issued_at, expires_at)
+                SELECT j, f, c, s, string_to_array(sc, ' '), vellum_ts(i), vellum_ts(e)
+                FROM unnest(\(rows.map(\.0.accessTokenID))::text[], \(rows.map(\.1))::text[], \(rows.map(\.0.clientID))::text[],
+                            \(rows.map(\.0.subject))::text[], \(rows.map(\.0.scope.description))::text[],
+                            \(rows.map(\.2.microsecondsSinceEpoch))::int8[], \(rows.map(\.0.accessTokenExpiresAt.microsecondsSinceEpoch))::int8[])
+                     AS x(j, f, c, s, sc, i, e)
+                ON CONFLICT (jti) DO NOTHING
+                """, logger: logger)
+        case .revokeAccessTokens:
+            let rows = run.flatMap { change -> [(String, Int64)] in
+                if case .revokeAccessTokens(let ids, let at) = change { ids.map { ($0, at.microsecondsSinceEpoch) } } else { [] }
+            }
+            guard !rows.isEmpty else { return }
+            try await connection.query("""
+                UPDATE access_tokens SET revoked_at = vellum_ts(x.at)
+                FROM unnest(\(rows.map(\.0))::text[], \(rows.map(\.1))::int8[]) AS x(j, at)
+                WHERE access_tokens.jti = x.j AND access_tokens.revoked_at IS NULL
+                """, logger: logger)
+        case .grantConsent:
+            // One row per user and client (an upsert may not touch a row twice in one statement).
+            var merged: [String: (ConsentGranted, Timestamp)] = [:]
+            for case .grantConsent(let consent, let at) in run {
+                let key = "\(consent.userID)\u{0}\(consent.clientID)"
+                if let (earlier, _) = merged[key] {
+                    var union = consent
+                    union.scope = Scope(earlier.scope.tokens + consent.scope.tokens)
+                    merged[key] = (union, at)
+                } else {
+                    merged[key] = (consent, at)
+                }
+            }
+            let rows = Array(merged.values)
+            try await connection.query("""
+                INSERT INTO consents (user_id, client_id, scope, granted_at)
+                SELECT u, c, string_to_array(s, ' '), vellum_ts(at)
+                FROM unnest(\(rows.map(\.0.userID))::text[], \(rows.map(\.0.clientID))::text[],
+                            \(rows.map(\.0.scope.description))::text[], \(rows.map(\.1.microsecondsSinceEpoch))::int8[]) AS x(u, c, s, at)
+                ON CONFLICT (user_id, client_id) DO UPDATE SET
+                    scope = ARRAY(SELECT DISTINCT t FROM unnest(consents.scope || EXCLUDED.scope) AS t ORDER BY t),
+                    granted_at = EXCLUDED.granted_at
+                """, logger: logger)
+        case .createSigningKey:
+            for case .createSigningKey(let key, let at) in run {
+                try await connection.query("""
+                    INSERT INTO signing_keys (kid, algorithm, public_jwk, created_at)
+                    VALUES (\(key.kid), \(key.algorithm), \(try EventJSON.encodeValue(key.publicJWK)), vellum_ts(\(at.microsecondsSinceEpoch)))
+                    ON CONFLICT (kid) DO NOTHING
+                    """, logger: logger)
+            }
+        case .activateSigningKey:
+            for case .activateSigningKey(let kid, let at) in run {
+                try await connection.query("""
+                    UPDATE signing_keys SET activated_at = vellum_ts(\(at.microsecondsSinceEpoch))
+                    WHERE kid = \(kid) AND activated_at IS NULL
+                    """, logger: logger)
+            }
+        }
+    }
+}
+
+/// The inline projections of DESIGN.md §4, applied in every append batch's transaction.
+public struct EventProjections: InlineProjection {
+    /// The projections.
+    public init() {}
+
+    public func apply(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws {
+        let changes = try events.flatMap { try Projector.changes(for: $0) }
+        guard !changes.isEmpty else { return }
+        try await ProjectionWriter.apply(changes, on: connection, logger: logger)
+    }
+}

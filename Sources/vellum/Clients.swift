@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import VellumCore
+import VellumStore
+
+/// `vellum clients …`: the OAuth clients.
+struct Clients: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage OAuth clients.", subcommands: [Create.self])
+
+    /// `vellum clients create`: registers a client and prints its secret, once.
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register a client; prints its id and (for a confidential client) its secret, once.")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(help: "A name shown to users on the consent page.")
+        var name: String
+
+        @Option(name: .customLong("redirect-uri"), help: "A redirect URI (repeat for several); compared exactly.")
+        var redirectURIs: [String]
+
+        @Flag(name: .customLong("public"), help: "A public client (browser or native app): no secret, PKCE required.")
+        var isPublic = false
+
+        @Option(name: .customLong("auth-method"), help: "client_secret_basic (default), client_secret_post, or none (public).")
+        var authMethod: String?
+
+        @Option(help: "The scope the client may ask for (default: \"openid profile email\").")
+        var scope = "openid profile email"
+
+        @Flag(name: .customLong("refresh-tokens"), help: "Allow the refresh_token grant.")
+        var refreshTokens = false
+
+        @Flag(help: "Print one JSON object.")
+        var json = false
+
+        func run() async throws {
+            let logger = Environment.logger()
+            let method = try authMethod.map { text -> ClientAuthenticationMethod in
+                guard let method = ClientAuthenticationMethod(rawValue: text) else {
+                    throw ValidationError("--auth-method must be client_secret_basic, client_secret_post or none")
+                }
+                return method
+            }
+            let isPublic = isPublic || method == ClientAuthenticationMethod.none
+            let clientID = "c_" + CLISecrets.generate(bytes: 12)
+            let secret = isPublic ? nil : CLISecrets.generate(bytes: 32)
+            let registered: ClientRegistered
+            do {
+                registered = try ClientRules.register(
+                    clientID: clientID, name: name, redirectURIs: redirectURIs, isPublic: isPublic, authMethod: method,
+                    scope: try Scope(parsing: scope), grantTypes: ["authorization_code"] + (refreshTokens ? ["refresh_token"] : []),
+                    secretHash: secret.map { SecretHash(of: $0) })
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            let metadata = try EventJSON.encodeValue(EventMetadata(instance: Environment.instance, actor: .operator(Environment.operatorName)))
+            try await Database.using(database.location, logger: logger) { opened in
+                try await opened.withStore(logger: logger) { store in
+                    try await store.append(to: "client-\(clientID)", expected: .noStream, events: [
+                        ProposedEvent(type: ClientRegistered.type, payload: try EventJSON.encode(registered), metadata: metadata),
+                    ])
+                }
+            }
+            if json {
+                var object: [String: String] = ["client_id": clientID, "token_endpoint_auth_method": registered.authMethod.rawValue]
+                object["client_secret"] = secret
+                print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+            } else {
+                print("client_id:     \(clientID)")
+                if let secret { print("client_secret: \(secret)   (shown once: store it now)") }
+                print("auth method:   \(registered.authMethod.rawValue)")
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Testing
+import VellumCore
+
+@Suite("The flow aggregate")
+struct FlowTests {
+    @Test func theWholeFlowRecordsEveryStep() {
+        let state = Fixtures.flowWithCode()
+        #expect(state.version == 4)
+        let decision = Flow.decide(state, .redeemCode(Fixtures.redemption()))
+        guard case .accept(let events) = decision else { Issue.record("expected acceptance, got \(decision)"); return }
+        #expect(events.map(\.event).map { type(of: $0).type } == ["AuthorizationCodeRedeemed", "TokensIssued"])
+        guard case .tokensIssued(let tokens) = events[1] else { return }
+        #expect(tokens.accessTokenID == "jti-1")
+        #expect(tokens.subject == "u-1")
+        #expect(tokens.clientID == "app")
+        #expect(tokens.scope == Scope(["openid", "profile"]))
+        #expect(tokens.accessTokenExpiresAt == Fixtures.now.adding(seconds: 305))
+    }
+
+    @Test func aCodeUsedTwiceIsRejectedAndRevokesItsTokens() {
+        var state = Fixtures.flowWithCode()
+        Flow.decide(state, .redeemCode(Fixtures.redemption())).events.forEach { state.evolve($0) }
+        #expect(state.codeRedeemed)
+        let again = Flow.decide(state, .redeemCode(Fixtures.redemption(jti: "jti-2")))
+        #expect(again == .reject([
+            .codeRejected(CodeRedemptionRejected(codeHash: SecretHash(of: Fixtures.code), clientID: "app", reason: .alreadyRedeemed)),
+            .tokensRevoked(TokensRevoked(accessTokenIDs: ["jti-1"], reason: "code_reuse")),
+        ], .invalidGrant("the authorization code has already been used")))
+        // A third attempt has nothing left to revoke.
+        again.events.forEach { state.evolve($0) }
+        #expect(state.liveAccessTokenIDs.isEmpty)
+        #expect(Flow.decide(state, .redeemCode(Fixtures.redemption())).events.count == 1)
+    }
+
+    @Test(arguments: [
+        (Fixtures.redemption(client: "other"), CodeRejection.wrongClient),
+        (Fixtures.redemption(at: Fixtures.now.adding(seconds: 60)), .expired),
+        (Fixtures.redemption(redirectURI: "https://app.example/other"), .redirectURIMismatch),
+        (Fixtures.redemption(redirectURI: nil), .redirectURIMismatch),
+        (Fixtures.redemption(verifier: nil), .missingVerifier),
+        (Fixtures.redemption(verifier: String(repeating: "a", count: 43)), .verifierMismatch),
+        (Fixtures.redemption(verifier: "short"), .verifierMismatch),
+    ])
+    func everyRejectionReasonIsRecorded(redemption: CodeRedemption, reason: CodeRejection) {
+        let decision = Flow.decide(Fixtures.flowWithCode(), .redeemCode(redemption))
+        guard case .reject(let events, let error) = decision else { Issue.record("expected rejection, got \(decision)"); return }
+        #expect(error.code == .invalidGrant)
+        #expect(events == [.codeRejected(CodeRedemptionRejected(
+            codeHash: SecretHash(of: Fixtures.code), clientID: redemption.clientID, reason: reason))])
+    }
+
+    @Test func aVerifierWithoutAChallengeIsRejected() {
+        let decision = Flow.decide(Fixtures.flowWithCode(challenge: nil), .redeemCode(Fixtures.redemption()))
+        #expect(decision.events.first == .codeRejected(CodeRedemptionRejected(
+            codeHash: SecretHash(of: Fixtures.code), clientID: "app", reason: .unexpectedVerifier)))
+    }
+
+    @Test func redirectURIMayBeOmittedWhenTheRequestOmittedIt() {
+        let state = Fixtures.flowWithCode(redirectIncluded: false)
+        guard case .accept = Flow.decide(state, .redeemCode(Fixtures.redemption(redirectURI: nil))) else {
+            Issue.record("omitting redirect_uri should be accepted"); return
+        }
+    }
+
+    @Test func anUnknownCodeIsRefusedWithoutRecord() {
+        let decision = Flow.decide(Fixtures.flowWithCode(), .redeemCode(Fixtures.redemption(code: "other")))
+        #expect(decision == .refuse(.invalidGrant("the authorization code is invalid")))
+    }
+
+    @Test func deniedConsentEndsTheFlow() {
+        var state = FlowState()
+        let decision = Flow.decide(state, [.request(Fixtures.request()), .authenticate(Fixtures.user), .denyConsent])
+        decision.events.forEach { state.evolve($0) }
+        #expect(state.denied)
+        #expect(Flow.decide(state, .grantConsent(remembered: false)).events.isEmpty)
+        #expect(Flow.decide(state, .issueCode(codeHash: SecretHash(of: "c"), now: Fixtures.now, lifetime: 60)).events.isEmpty)
+    }
+
+    @Test func stepsOutOfOrderAreRefused() {
+        let empty = FlowState()
+        #expect(Flow.decide(empty, .authenticate(Fixtures.user)).events.isEmpty)
+        #expect(Flow.decide(empty, .grantConsent(remembered: false)).events.isEmpty)
+        var requested = FlowState()
+        requested.evolve(.requested(Fixtures.request()))
+        #expect(Flow.decide(requested, .grantConsent(remembered: false)).events.isEmpty)
+        #expect(Flow.decide(requested, .request(Fixtures.request())).events.isEmpty)
+        #expect(Flow.decide(requested, .issueCode(codeHash: SecretHash(of: "c"), now: Fixtures.now, lifetime: 60)).events.isEmpty)
+    }
+
+    @Test func afterFiveFailedLoginsTheFlowTakesNoMore() {
+        var state = FlowState()
+        state.evolve(.requested(Fixtures.request()))
+        for attempt in 0..<Flow.maximumFailedLogins {
+            let decision = Flow.decide(state, .failAuthentication(AuthenticationFailed(username: "alice", reason: "wrong_password")))
+            #expect(decision.events.count == 1, "attempt \(attempt)")
+            decision.events.forEach { state.evolve($0) }
+        }
+        #expect(Flow.decide(state, .authenticate(Fixtures.user)).events.isEmpty)
+    }
+
+    @Test func eventsRoundTripThroughTheirStoredJSON() throws {
+        var state = Fixtures.flowWithCode()
+        Flow.decide(state, .redeemCode(Fixtures.redemption())).events.forEach { state.evolve($0) }
+        var replayed = FlowState()
+        let all = Flow.decide(FlowState(), [
+            .request(Fixtures.request()), .authenticate(Fixtures.user), .grantConsent(remembered: false),
+            .issueCode(codeHash: SecretHash(of: Fixtures.code), now: Fixtures.now, lifetime: 60),
+        ]).events + Flow.decide(state, .redeemCode(Fixtures.redemption(jti: "x"))).events
+        for event in all {
+            let payload = try EventJSON.encode(event.event)
+            #expect(payload.contains(#""schema_version":1"#))
+            let decoded = try #require(try FlowEvent(type: type(of: event.event).type, payload: payload))
+            #expect(decoded == event)
+            replayed.evolve(decoded)
+        }
+        #expect(replayed.version == Int64(all.count))
+    }
+}

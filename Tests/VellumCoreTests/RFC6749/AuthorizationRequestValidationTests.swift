@@ -1,0 +1,156 @@
+import Testing
+import VellumCore
+
+@Suite("Authorization request validation (RFC 6749 §4.1.1, RFC 7636)")
+struct AuthorizationRequestValidationTests {
+    private func params(_ overrides: [String: String?] = [:], extra: RequestParameters = []) -> RequestParameters {
+        var base: [String: String?] = [
+            "client_id": "app", "redirect_uri": "https://app.example/cb", "response_type": "code",
+            "scope": "openid profile", "state": "xyz", "code_challenge": Fixtures.challenge, "code_challenge_method": "S256",
+        ]
+        for (key, value) in overrides { base[key] = value }
+        return base.compactMap { key, value in value.map { (name: key, value: $0) } }.sorted { $0.name < $1.name } + extra
+    }
+
+    private func redirectError(_ outcome: AuthorizationRequestOutcome) -> OAuthError.Code? {
+        if case .redirectError(let error, let uri, let state) = outcome {
+            #expect(uri == "https://app.example/cb")
+            #expect(state == "xyz")
+            return error.code
+        }
+        return nil
+    }
+
+    @Test func aValidRequestIsAccepted() {
+        let outcome = AuthorizationRequestValidation.validate(params(), client: Fixtures.client(public: true))
+        #expect(outcome == .valid(AuthorizationRequested(
+            clientID: "app", redirectURI: "https://app.example/cb", redirectURIIncluded: true,
+            scope: Scope(["openid", "profile"]), state: "xyz", codeChallenge: Fixtures.challenge,
+            codeChallengeMethod: "S256", nonce: nil)))
+    }
+
+    @Test func anUnknownClientGetsAnErrorPage() {
+        guard case .errorPage = AuthorizationRequestValidation.validate(params(), client: nil) else {
+            Issue.record("expected an error page"); return
+        }
+        guard case .errorPage = AuthorizationRequestValidation.validate(params(["client_id": nil]), client: Fixtures.client()) else {
+            Issue.record("expected an error page"); return
+        }
+    }
+
+    @Test(arguments: ["https://evil.example/cb", "https://app.example/cb/", "https://app.example/cb?x=1", "https://APP.example/cb"])
+    func anUnregisteredRedirectURIGetsAnErrorPageNeverARedirect(uri: String) {
+        guard case .errorPage = AuthorizationRequestValidation.validate(params(["redirect_uri": uri]), client: Fixtures.client()) else {
+            Issue.record("\(uri) must not be redirected to"); return
+        }
+    }
+
+    @Test func repeatedClientIDOrRedirectURIGetsAnErrorPage() {
+        let outcome = AuthorizationRequestValidation.validate(
+            params(extra: [(name: "redirect_uri", value: "https://app.example/cb")]), client: Fixtures.client())
+        guard case .errorPage = outcome else { Issue.record("expected an error page"); return }
+    }
+
+    @Test func otherRepeatedParametersAreRedirectedAsInvalidRequest() {
+        let outcome = AuthorizationRequestValidation.validate(params(extra: [(name: "scope", value: "openid")]), client: Fixtures.client())
+        #expect(redirectError(outcome) == .invalidRequest)
+    }
+
+    @Test func responseTypeIsRequiredAndMustBeCode() {
+        #expect(redirectError(AuthorizationRequestValidation.validate(params(["response_type": nil]), client: Fixtures.client())) == .invalidRequest)
+        #expect(redirectError(AuthorizationRequestValidation.validate(params(["response_type": "token"]), client: Fixtures.client())) == .unsupportedResponseType)
+    }
+
+    @Test func publicClientsMustUsePKCE() {
+        let outcome = AuthorizationRequestValidation.validate(
+            params(["code_challenge": nil, "code_challenge_method": nil]), client: Fixtures.client(public: true))
+        #expect(redirectError(outcome) == .invalidRequest)
+        // A confidential client may go without.
+        guard case .valid(let request) = AuthorizationRequestValidation.validate(
+            params(["code_challenge": nil, "code_challenge_method": nil]), client: Fixtures.client()) else {
+            Issue.record("a confidential client may omit PKCE"); return
+        }
+        #expect(request.codeChallenge == nil)
+    }
+
+    @Test(arguments: ["plain", "s256", "S512"])
+    func onlyS256IsAccepted(method: String) {
+        #expect(redirectError(AuthorizationRequestValidation.validate(params(["code_challenge_method": method]), client: Fixtures.client())) == .invalidRequest)
+    }
+
+    @Test func aChallengeWithoutMethodMeansPlainAndIsRefused() {
+        #expect(redirectError(AuthorizationRequestValidation.validate(params(["code_challenge_method": nil]), client: Fixtures.client())) == .invalidRequest)
+    }
+
+    @Test func aMalformedChallengeIsRefused() {
+        #expect(redirectError(AuthorizationRequestValidation.validate(params(["code_challenge": "short"]), client: Fixtures.client())) == .invalidRequest)
+    }
+
+    @Test func scopeBeyondTheClientsIsRefusedAndNoScopeMeansTheClients() {
+        #expect(redirectError(AuthorizationRequestValidation.validate(params(["scope": "openid admin"]), client: Fixtures.client())) == .invalidScope)
+        guard case .valid(let request) = AuthorizationRequestValidation.validate(params(["scope": nil]), client: Fixtures.client()) else {
+            Issue.record("no scope should default"); return
+        }
+        #expect(request.scope == Scope(["openid", "profile", "email"]))
+    }
+
+    @Test func aSingleRegisteredRedirectURIMayBeOmitted() {
+        guard case .valid(let request) = AuthorizationRequestValidation.validate(params(["redirect_uri": nil]), client: Fixtures.client()) else {
+            Issue.record("expected valid"); return
+        }
+        #expect(request.redirectURI == "https://app.example/cb")
+        #expect(!request.redirectURIIncluded)
+        let two = Fixtures.client(redirectURIs: ["https://app.example/cb", "https://app.example/cb2"])
+        guard case .errorPage = AuthorizationRequestValidation.validate(params(["redirect_uri": nil]), client: two) else {
+            Issue.record("expected an error page"); return
+        }
+    }
+}
+
+@Suite("Redirect URI rules")
+struct RedirectURITests {
+    @Test func exactMatchOnly() {
+        #expect(RedirectURI.matches("https://app.example/cb", registered: ["https://app.example/cb"]))
+        #expect(!RedirectURI.matches("https://app.example/cb#x", registered: ["https://app.example/cb"]))
+        #expect(!RedirectURI.matches("https://app.example:443/cb", registered: ["https://app.example/cb"]))
+    }
+
+    @Test func loopbackMayVaryOnlyInPort() {
+        #expect(RedirectURI.matches("http://127.0.0.1:51234/cb", registered: ["http://127.0.0.1/cb"]))
+        #expect(RedirectURI.matches("http://[::1]:8080/cb", registered: ["http://[::1]:9/cb"]))
+        #expect(!RedirectURI.matches("http://127.0.0.1:51234/other", registered: ["http://127.0.0.1/cb"]))
+        #expect(!RedirectURI.matches("http://localhost:51234/cb", registered: ["http://localhost/cb"]))
+        #expect(!RedirectURI.matches("https://127.0.0.1:5/cb", registered: ["https://127.0.0.1/cb"]))
+    }
+
+    @Test func registrableURIs() {
+        #expect(RedirectURI.isRegistrable("https://app.example/cb"))
+        #expect(RedirectURI.isRegistrable("http://127.0.0.1/cb"))
+        #expect(RedirectURI.isRegistrable("com.example.app:/cb"))
+        #expect(!RedirectURI.isRegistrable("http://app.example/cb"))
+        #expect(!RedirectURI.isRegistrable("https://app.example/cb#frag"))
+        #expect(!RedirectURI.isRegistrable("/relative"))
+    }
+
+    @Test func parametersAreAddedToTheQuery() {
+        #expect(RedirectURI.appending([("code", "a b"), ("state", "x&y")], to: "https://app.example/cb?keep=1")
+                == "https://app.example/cb?keep=1&code=a%20b&state=x%26y")
+    }
+}
+
+@Suite("Scopes and errors")
+struct ScopeTests {
+    @Test func parsesSpaceDelimitedTokens() throws {
+        #expect(try Scope(parsing: "profile  openid profile").tokens == ["openid", "profile"])
+        #expect(throws: OAuthError.self) { try Scope(parsing: "bad\"quote") }
+        #expect(Scope(["a"]).isSubset(of: Scope(["a", "b"])))
+        #expect(!Scope(["c"]).isSubset(of: Scope(["a", "b"])))
+    }
+
+    @Test func errorCodesMapToTheirStatuses() {
+        #expect(OAuthError.invalidClient("x").status == 401)
+        #expect(OAuthError.invalidGrant("x").status == 400)
+        #expect(OAuthError(.serverError, "x").status == 500)
+        #expect(OAuthError(.temporarilyUnavailable, "x").status == 503)
+    }
+}
