@@ -17,6 +17,9 @@ struct AppendBenchmark: AsyncParsableCommand {
     @Option(help: "Appends in all, shared among the tasks.")
     var count: Int = 50_000
 
+    @Option(name: .customLong("concurrent-batches"), help: "Batch transactions the appender keeps in flight.")
+    var concurrentBatches = 2
+
     @Option(help: "Untimed appends first, to warm the pool and the database.")
     var warmup: Int = 2_000
 
@@ -51,7 +54,7 @@ struct AppendBenchmark: AsyncParsableCommand {
 
     /// Warms up, then times `count` appends through one appender running on `client`.
     func measure(client: PostgresClient, logger: Logger) async throws -> Measurement {
-        let appender = BatchingAppender(client: client, logger: logger)
+        let appender = BatchingAppender(client: client, concurrentBatches: concurrentBatches, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await appender.run() }
             defer { group.cancelAll() }
@@ -104,7 +107,7 @@ struct AppendBenchmark: AsyncParsableCommand {
             let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
             return String(format: "%.2f ms", ms)
         }
-        print("appenders:          \(concurrency)")
+        print("appenders:          \(concurrency) (batches in flight: \(concurrentBatches))")
         print("events:             \(events) in \(String(format: "%.2f", seconds)) s")
         print("events/s:           \(String(format: "%.0f", Double(events) / seconds))")
         print("transactions/s:     \(String(format: "%.0f", Double(transactions) / seconds))")

@@ -4,66 +4,114 @@ import NIOCore
 import PostgresNIO
 import VellumCore
 
-/// The statements of one append batch. Each touches every row of the batch in one round trip.
+/// The statements of one append batch: read the heads, then write every accepted event and move
+/// every head in one statement. No row is locked in advance: each head moves only if it is still
+/// at the version the batch read (or, for a new stream, if no one created it meanwhile), and events
+/// are inserted only for streams whose head moved. A batch that lost a race writes fewer rows than
+/// planned; the appender then rolls it back and plans it again on fresh heads.
 enum AppendSQL {
-    /// Locks the heads of `streamIDs` (creating empty ones at version 0), always in stream-id
-    /// order, so that concurrent batches on several instances cannot deadlock.
-    static func lockHeads(
+    /// The current heads of `streamIDs` (streams without a row are absent).
+    static func readHeads(
         _ streamIDs: [String], on connection: PostgresConnection, logger: Logger
     ) async throws -> [String: StreamHead] {
-        let rows = try await connection.query("""
-            INSERT INTO streams (stream_id, version, head_hash)
-            SELECT s, 0, NULL FROM unnest(\(streamIDs)::text[]) AS s ORDER BY s
-            ON CONFLICT (stream_id) DO UPDATE SET version = streams.version
-            RETURNING stream_id, version, head_hash
-            """, logger: logger)
         var heads: [String: StreamHead] = [:]
-        for try await (streamID, version, hash) in rows.decode((String, Int64, ByteBuffer?).self) {
+        for try await (streamID, version, hash) in try await connection.execute(ReadHeads(streamIDs: streamIDs), logger: logger) {
             heads[streamID] = StreamHead(version: version, hash: hash.map { Array(buffer: $0) } ?? EventHash.genesis)
         }
         return heads
     }
 
-    /// Inserts the planned rows in order and returns them as recorded, in the same order.
-    static func insert(
-        _ rows: [PlannedEvent], on connection: PostgresConnection, logger: Logger
-    ) async throws -> [RecordedEvent] {
-        let result = try await connection.query("""
-            INSERT INTO events (stream_id, stream_version, type, recorded_at, payload, metadata, hash)
-            SELECT s, v, t, timestamptz 'epoch' + r * interval '1 microsecond', p::json, m::json, h
-            FROM unnest(\(rows.map(\.streamID))::text[], \(rows.map(\.version))::int8[],
-                        \(rows.map(\.type))::text[], \(rows.map(\.recordedAt.microsecondsSinceEpoch))::int8[],
-                        \(rows.map(\.payload))::text[], \(rows.map(\.metadata))::text[],
-                        \(rows.map { ByteBuffer(bytes: $0.hash) })::bytea[])
-                 WITH ORDINALITY AS x(s, v, t, r, p, m, h, n)
-            ORDER BY n
-            RETURNING position, tx_id::text, stream_id, stream_version
-            """, logger: logger)
-        var assigned: [String: [Int64: (position: Int64, transactionID: UInt64)]] = [:]
-        for try await (position, transactionID, streamID, version) in result.decode((Int64, String, String, Int64).self) {
-            assigned[streamID, default: [:]][version] = (position, UInt64(transactionID) ?? 0)
+    /// Writes the plan: moves the heads read as `before` to the plan's heads, creates the streams
+    /// that had no row, and inserts the events of the streams whose head moved. Returns the events
+    /// as recorded, in plan order, or nil when another writer moved one of the heads first.
+    static func write(
+        _ plan: AppendPlan, before: [String: StreamHead], on connection: PostgresConnection, logger: Logger
+    ) async throws -> [RecordedEvent]? {
+        let statement = WriteBatch(plan: plan, before: before)
+        var assigned: [(position: Int64, transactionID: String)] = []
+        assigned.reserveCapacity(plan.rows.count)
+        for try await (position, transactionID) in try await connection.execute(statement, logger: logger) {
+            assigned.append((position, transactionID))
         }
-        return try rows.map { row in
-            guard let ids = assigned[row.streamID]?[row.version] else {
-                throw AppendError.storage("the database did not return \(row.streamID)@\(row.version)")
-            }
-            return RecordedEvent(
-                position: ids.position, transactionID: ids.transactionID, streamID: row.streamID,
+        guard assigned.count == plan.rows.count else { return nil }
+        // Identity values are drawn in insertion order, which follows `ORDER BY n`: sorted positions
+        // line up with the plan's rows.
+        assigned.sort { $0.position < $1.position }
+        let transactionID = UInt64(assigned.first?.transactionID ?? "") ?? 0
+        return zip(plan.rows, assigned).map { row, ids in
+            RecordedEvent(
+                position: ids.position, transactionID: transactionID, streamID: row.streamID,
                 version: row.version, type: row.type, recordedAt: row.recordedAt,
                 payload: row.payload, metadata: row.metadata, hash: row.hash)
         }
     }
 
-    /// Moves the heads of the streams that received events.
-    static func updateHeads(
-        _ heads: [String: StreamHead], on connection: PostgresConnection, logger: Logger
-    ) async throws {
-        let ordered = heads.sorted { $0.key < $1.key }
-        try await connection.query("""
-            UPDATE streams SET version = x.v, head_hash = x.h
-            FROM unnest(\(ordered.map(\.key))::text[], \(ordered.map(\.value.version))::int8[],
-                        \(ordered.map { ByteBuffer(bytes: $0.value.hash) })::bytea[]) AS x(s, v, h)
-            WHERE streams.stream_id = x.s
-            """, logger: logger)
+    /// Prepared once per connection: the batch statements run hundreds of times a second, and
+    /// parsing and planning them each time cost the database more than the rows do.
+    struct ReadHeads: PostgresPreparedStatement {
+        static let sql = "SELECT stream_id, version, head_hash FROM streams WHERE stream_id = ANY($1::text[])"
+        typealias Row = (String, Int64, ByteBuffer?)
+        let streamIDs: [String]
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(streamIDs)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    struct WriteBatch: PostgresPreparedStatement {
+        static let sql = """
+            WITH moved AS (
+                UPDATE streams SET version = h.v, head_hash = h.h
+                FROM unnest($1::text[], $2::int8[], $3::int8[], $4::bytea[]) AS h(s, was, v, h)
+                -- The ANY keeps the plan on the primary key however small the table looks.
+                WHERE streams.stream_id = ANY($1::text[]) AND streams.stream_id = h.s AND streams.version = h.was
+                RETURNING streams.stream_id
+            ), created AS (
+                INSERT INTO streams (stream_id, version, head_hash)
+                SELECT s, v, h FROM unnest($5::text[], $6::int8[], $7::bytea[]) AS c(s, v, h)
+                ORDER BY s
+                ON CONFLICT (stream_id) DO NOTHING
+                RETURNING stream_id
+            )
+            INSERT INTO events (stream_id, stream_version, type, recorded_at, payload, metadata, hash)
+            SELECT s, v, t, timestamptz 'epoch' + r * interval '1 microsecond', p::json, m::json, h
+            FROM unnest($8::text[], $9::int8[], $10::text[], $11::int8[], $12::text[], $13::text[], $14::bytea[])
+                 WITH ORDINALITY AS x(s, v, t, r, p, m, h, n)
+            WHERE x.s IN (SELECT stream_id FROM moved UNION ALL SELECT stream_id FROM created)
+            ORDER BY n
+            RETURNING position, tx_id::text
+            """
+        typealias Row = (Int64, String)
+        let plan: AppendPlan
+        let before: [String: StreamHead]
+
+        func makeBindings() throws -> PostgresBindings {
+            let heads = plan.heads.sorted { $0.key < $1.key }
+            let moved = heads.filter { before[$0.key] != nil }
+            let created = heads.filter { before[$0.key] == nil }
+            let rows = plan.rows
+            var bindings = PostgresBindings(capacity: 14)
+            bindings.append(moved.map(\.key))
+            bindings.append(moved.map { before[$0.key]!.version })
+            bindings.append(moved.map(\.value.version))
+            bindings.append(moved.map { ByteBuffer(bytes: $0.value.hash) })
+            bindings.append(created.map(\.key))
+            bindings.append(created.map(\.value.version))
+            bindings.append(created.map { ByteBuffer(bytes: $0.value.hash) })
+            bindings.append(rows.map(\.streamID))
+            bindings.append(rows.map(\.version))
+            bindings.append(rows.map(\.type))
+            bindings.append(rows.map(\.recordedAt.microsecondsSinceEpoch))
+            bindings.append(rows.map(\.payload))
+            bindings.append(rows.map(\.metadata))
+            bindings.append(rows.map { ByteBuffer(bytes: $0.hash) })
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 }

@@ -6,6 +6,8 @@ public struct AppendStatistics: Sendable, Equatable {
     public var events: Int = 0
     /// Requests answered with success.
     public var requests: Int = 0
+    /// Batches that lost a race with another writer and were planned again.
+    public var lostRaces: Int = 0
 
     /// No appends yet.
     public init() {}
