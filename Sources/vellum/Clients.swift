@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VellumCore
+import VellumServer
 import VellumStore
 
 /// `vellum clients …`: the OAuth clients.
@@ -42,26 +43,25 @@ struct Clients: AsyncParsableCommand {
                 }
                 return method
             }
-            let isPublic = isPublic || method == ClientAuthenticationMethod.none
-            let clientID = "c_" + CLISecrets.generate(bytes: 12)
-            let secret = isPublic ? nil : CLISecrets.generate(bytes: 32)
-            let registered: ClientRegistered
+            let parsedScope: Scope
+            do { parsedScope = try Scope(parsing: scope) } catch { throw ValidationError("\(error)") }
+            let metadata = EventMetadata(instance: Environment.instance, actor: .operator(Environment.operatorName))
+            let (name, redirectURIs, isPublic, refreshTokens) = (name, redirectURIs, isPublic, refreshTokens)
+            let client: Administration.NewClient
             do {
-                registered = try ClientRules.register(
-                    clientID: clientID, name: name, redirectURIs: redirectURIs, isPublic: isPublic, authMethod: method,
-                    scope: try Scope(parsing: scope), grantTypes: ["authorization_code"] + (refreshTokens ? ["refresh_token"] : []),
-                    secretHash: secret.map { SecretHash(of: $0) })
-            } catch {
-                throw ValidationError("\(error)")
-            }
-            let metadata = try EventJSON.encodeValue(EventMetadata(instance: Environment.instance, actor: .operator(Environment.operatorName)))
-            try await Database.using(database.location, logger: logger) { opened in
-                try await opened.withStore(logger: logger) { store in
-                    try await store.append(to: "client-\(clientID)", expected: .noStream, events: [
-                        ProposedEvent(type: ClientRegistered.type, payload: try EventJSON.encode(registered), metadata: metadata),
-                    ])
+                client = try await Database.using(database.location, logger: logger) { opened in
+                    try await opened.withStore(logger: logger) { store in
+                        try await Administration.registerClient(
+                            name: name, redirectURIs: redirectURIs, isPublic: isPublic, authMethod: method,
+                            scope: parsedScope, refreshTokens: refreshTokens, store: store, metadata: metadata)
+                    }
                 }
+            } catch let error as ClientRegistrationError {
+                throw ValidationError(error.description)
             }
+            let clientID = client.clientID
+            let secret = client.secret
+            let registered = client.registered
             if json {
                 var object: [String: String] = ["client_id": clientID, "token_endpoint_auth_method": registered.authMethod.rawValue]
                 object["client_secret"] = secret

@@ -33,7 +33,7 @@ public func withRunningStore<Result: Sendable>(
     _ body: @Sendable (EventStore) async throws -> Result
 ) async throws -> Result {
     let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-    let appender = BatchingAppender(client: client, logger: logger)
+    let appender = BatchingAppender(client: client, projections: [EventProjections()], logger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await client.run() }
         group.addTask { try await appender.run() }

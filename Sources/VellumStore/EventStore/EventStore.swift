@@ -10,7 +10,7 @@ public struct EventStore: Sendable {
     public let client: PostgresClient
     /// The process's one appender; it must be running (it is a `Service`).
     public let appender: BatchingAppender
-    let logger: Logger
+    public let logger: Logger
 
     /// A store over `client`, writing through `appender`.
     public init(client: PostgresClient, appender: BatchingAppender, logger: Logger) {
