@@ -31,6 +31,28 @@ struct ServeCommandTests {
         return (response as? HTTPURLResponse)?.statusCode
     }
 
+    /// Runs the CLI to completion; returns its exit status and standard output.
+    private static func run(_ executable: URL, _ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "VELLUM_DATABASE_URL")
+        environment["VELLUM_LOG_LEVEL"] = "error"
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        let stdin = Pipe()
+        process.standardInput = stdin
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func serveStartsTheEmbeddedDatabaseAndStopsItOnInterrupt() async throws {
         let executable = try #require(Self.executable, "the vellum binary should be built beside the tests")
@@ -56,6 +78,22 @@ struct ServeCommandTests {
         }
         #expect(ready == 200)
         #expect(!Self.postgresProcesses(dataDirectory: dataDirectory).isEmpty, "the embedded PostgreSQL should be running")
+
+        // The operator CLI works on the same embedded cluster while the server runs on it.
+        let created = try Self.run(executable, ["clients", "create", "--name", "CLI App", "--redirect-uri",
+                                                "https://cli.example/cb", "--json", "--data-dir", dataDirectory])
+        let client = try #require(try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: String])
+        #expect(created.status == 0)
+        #expect(client["client_id"]?.hasPrefix("c_") == true)
+        #expect((client["client_secret"]?.count ?? 0) >= 43)
+        let user = try Self.run(executable, ["users", "create", "--username", "carol", "--password-stdin", "--json",
+                                             "--data-dir", dataDirectory], input: "a long enough password\n")
+        #expect(user.status == 0)
+        #expect(user.output.contains(#""username":"carol""#))
+        let duplicate = try Self.run(executable, ["users", "create", "--username", "carol", "--password-stdin",
+                                                  "--data-dir", dataDirectory], input: "a long enough password\n")
+        #expect(duplicate.status != 0)
+        #expect(await Self.status(readyz) == 200, "the server keeps running after the CLI commands end")
 
         process.interrupt()
         for _ in 0..<600 where process.isRunning {
