@@ -34,9 +34,11 @@ enum Environment {
     static var operatorName: String { value("USER") ?? value("LOGNAME") ?? "unknown" }
 
     /// A whole number of seconds from `name`, if set.
-    static func seconds(_ name: String) throws -> Int64? {
+    static func seconds(_ name: String, allowZero: Bool = false) throws -> Int64? {
         guard let text = value(name) else { return nil }
-        guard let seconds = Int64(text), seconds > 0 else { throw ValidationError("\(name) must be a positive number of seconds") }
+        guard let seconds = Int64(text), seconds > 0 || (allowZero && seconds == 0) else {
+            throw ValidationError("\(name) must be a \(allowZero ? "non-negative" : "positive") number of seconds")
+        }
         return seconds
     }
 

@@ -29,6 +29,12 @@ struct Serve: AsyncParsableCommand {
         configuration.codeLifetime = try Environment.seconds("VELLUM_CODE_TTL") ?? configuration.codeLifetime
         configuration.accessTokenLifetime = try Environment.seconds("VELLUM_ACCESS_TOKEN_TTL") ?? configuration.accessTokenLifetime
         configuration.sessionLifetime = try Environment.seconds("VELLUM_SESSION_TTL") ?? configuration.sessionLifetime
+        configuration.refreshTokenLifetime = try Environment.seconds("VELLUM_REFRESH_TOKEN_TTL") ?? configuration.refreshTokenLifetime
+        configuration.refreshTokenIdleLifetime = try Environment.seconds("VELLUM_REFRESH_TOKEN_IDLE_TTL") ?? configuration.refreshTokenIdleLifetime
+        configuration.refreshReuseGrace = try Environment.seconds("VELLUM_REFRESH_REUSE_GRACE", allowZero: true) ?? configuration.refreshReuseGrace
+        configuration.keyActivationDelay = try Environment.seconds("VELLUM_KEY_ACTIVATION_DELAY", allowZero: true) ?? configuration.keyActivationDelay
+        configuration.pruneAfter = try Environment.seconds("VELLUM_PRUNE_AFTER", allowZero: true) ?? configuration.pruneAfter
+        configuration.maintenanceInterval = try Environment.seconds("VELLUM_MAINTENANCE_INTERVAL") ?? configuration.maintenanceInterval
         let masterKey = try MasterKey.load(
             environment: ProcessInfo.processInfo.environment, dataDirectory: database.dataDirectoryPath, logger: logger)
 

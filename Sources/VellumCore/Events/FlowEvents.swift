@@ -190,20 +190,50 @@ public struct TokensIssued: Event {
     public var scope: Scope
     /// The grant that produced them: `authorization_code` or `refresh_token`.
     public var grantType: String
+    /// When they were issued (the access token's `iat`).
+    public var issuedAt: Timestamp
+    /// The new refresh token, when one was issued.
+    public var refreshToken: IssuedRefreshToken?
+    /// Whether an OpenID Connect ID token was issued too.
+    public var idTokenIssued: Bool
 
     enum CodingKeys: String, CodingKey {
         case accessTokenID = "access_token_id", accessTokenExpiresAt = "access_token_expires_at"
-        case clientID = "client_id", subject, scope, grantType = "grant_type"
+        case clientID = "client_id", subject, scope, grantType = "grant_type", issuedAt = "issued_at"
+        case refreshToken = "refresh_token", idTokenIssued = "id_token_issued"
     }
 
     public init(accessTokenID: String, accessTokenExpiresAt: Timestamp, clientID: String, subject: String,
-                scope: Scope, grantType: String) {
+                scope: Scope, grantType: String, issuedAt: Timestamp, refreshToken: IssuedRefreshToken? = nil,
+                idTokenIssued: Bool = false) {
         self.accessTokenID = accessTokenID
         self.accessTokenExpiresAt = accessTokenExpiresAt
         self.clientID = clientID
         self.subject = subject
         self.scope = scope
         self.grantType = grantType
+        self.issuedAt = issuedAt
+        self.refreshToken = refreshToken
+        self.idTokenIssued = idTokenIssued
+    }
+}
+
+/// A refresh token as `TokensIssued` records it: its hash and its limits.
+public struct IssuedRefreshToken: Codable, Sendable, Equatable {
+    public var hash: SecretHash
+    /// The sooner of its idle limit and the family's absolute limit.
+    public var expiresAt: Timestamp
+    /// No token of the family lives past this, however often it is rotated.
+    public var familyExpiresAt: Timestamp
+
+    enum CodingKeys: String, CodingKey {
+        case hash, expiresAt = "expires_at", familyExpiresAt = "family_expires_at"
+    }
+
+    public init(hash: SecretHash, expiresAt: Timestamp, familyExpiresAt: Timestamp) {
+        self.hash = hash
+        self.expiresAt = expiresAt
+        self.familyExpiresAt = familyExpiresAt
     }
 }
 
@@ -212,15 +242,87 @@ public struct TokensRevoked: Event {
     public static let type = "TokensRevoked"
     /// The `jti`s of the access tokens revoked.
     public var accessTokenIDs: [String]
-    /// `code_reuse`, `client_request`, `refresh_reuse`, `consent_revoked`, …
+    /// The hashes of the refresh tokens revoked.
+    public var refreshTokenHashes: [SecretHash]
+    /// `code_reuse`, `refresh_reuse`, `client_request`, `consent_revoked`, …
     public var reason: String
 
     enum CodingKeys: String, CodingKey {
-        case accessTokenIDs = "access_token_ids", reason
+        case accessTokenIDs = "access_token_ids", refreshTokenHashes = "refresh_token_hashes", reason
     }
 
-    public init(accessTokenIDs: [String], reason: String) {
+    public init(accessTokenIDs: [String], refreshTokenHashes: [SecretHash] = [], reason: String) {
         self.accessTokenIDs = accessTokenIDs
+        self.refreshTokenHashes = refreshTokenHashes
         self.reason = reason
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        accessTokenIDs = try container.decode([String].self, forKey: .accessTokenIDs)
+        refreshTokenHashes = try container.decodeIfPresent([SecretHash].self, forKey: .refreshTokenHashes) ?? []
+        reason = try container.decode(String.self, forKey: .reason)
+    }
+}
+
+/// A refresh token was exchanged: it is dead from now on, and `TokensIssued` (grant
+/// `refresh_token`) follows with its successor.
+public struct RefreshTokenRotated: Event {
+    public static let type = "RefreshTokenRotated"
+    public var previousHash: SecretHash
+    public var clientID: String
+    /// Whether this was a client's retry within the grace window, superseding a successor it never
+    /// received (the successor is revoked).
+    public var retry: Bool
+    public var rotatedAt: Timestamp
+
+    enum CodingKeys: String, CodingKey {
+        case previousHash = "previous_hash", clientID = "client_id", retry, rotatedAt = "rotated_at"
+    }
+
+    public init(previousHash: SecretHash, clientID: String, retry: Bool, rotatedAt: Timestamp) {
+        self.previousHash = previousHash
+        self.clientID = clientID
+        self.retry = retry
+        self.rotatedAt = rotatedAt
+    }
+}
+
+/// A refresh token was presented and refused, with the reason.
+public struct RefreshTokenRejected: Event {
+    public static let type = "RefreshTokenRejected"
+    public var presentedHash: SecretHash
+    public var clientID: String
+    /// `expired`, `revoked`, `wrong_client` or `invalid_scope`.
+    public var reason: String
+
+    enum CodingKeys: String, CodingKey {
+        case presentedHash = "presented_hash", clientID = "client_id", reason
+    }
+
+    public init(presentedHash: SecretHash, clientID: String, reason: String) {
+        self.presentedHash = presentedHash
+        self.clientID = clientID
+        self.reason = reason
+    }
+}
+
+/// A rotated refresh token was presented again (RFC 9700 §4.14.2): someone holds a stolen copy.
+/// `TokensRevoked` follows, revoking the whole family.
+public struct RefreshTokenReuseDetected: Event {
+    public static let type = "RefreshTokenReuseDetected"
+    public var presentedHash: SecretHash
+    public var clientID: String
+    /// The family: the flow whose tokens are revoked.
+    public var family: String
+
+    enum CodingKeys: String, CodingKey {
+        case presentedHash = "presented_hash", clientID = "client_id", family
+    }
+
+    public init(presentedHash: SecretHash, clientID: String, family: String) {
+        self.presentedHash = presentedHash
+        self.clientID = clientID
+        self.family = family
     }
 }

@@ -7,12 +7,15 @@ public struct SigningKeyCreated: Event {
     public var algorithm: String
     /// The public key as a JWK (RFC 7517).
     public var publicJWK: PublicJWK
+    /// When it may become the signing key (after caches of the JWKS have seen it); nil: at once.
+    public var activateAt: Timestamp?
 
     enum CodingKeys: String, CodingKey {
-        case kid, algorithm, publicJWK = "public_jwk"
+        case kid, algorithm, publicJWK = "public_jwk", activateAt = "activate_at"
     }
 
-    public init(kid: String, algorithm: String, publicJWK: PublicJWK) {
+    public init(kid: String, algorithm: String, publicJWK: PublicJWK, activateAt: Timestamp? = nil) {
+        self.activateAt = activateAt
         self.kid = kid
         self.algorithm = algorithm
         self.publicJWK = publicJWK
@@ -22,6 +25,22 @@ public struct SigningKeyCreated: Event {
 /// A signing key became the one new tokens are signed with.
 public struct SigningKeyActivated: Event {
     public static let type = "SigningKeyActivated"
+    public var kid: String
+    public var activatedAt: Timestamp?
+
+    enum CodingKeys: String, CodingKey {
+        case kid, activatedAt = "activated_at"
+    }
+
+    public init(kid: String, activatedAt: Timestamp? = nil) {
+        self.kid = kid
+        self.activatedAt = activatedAt
+    }
+}
+
+/// A signing key was retired: no live token can carry its signature any more, so it leaves the JWKS.
+public struct SigningKeyRetired: Event {
+    public static let type = "SigningKeyRetired"
     public var kid: String
 
     public init(kid: String) { self.kid = kid }

@@ -63,6 +63,19 @@ public enum Flow {
 
         case .redeemCode(let redemption):
             return redeem(state, redemption)
+
+        case .refresh(let refresh):
+            return Self.refresh(state, refresh)
+
+        case .revokeAccessToken(let id, let reason):
+            guard state.liveAccessTokenIDs.contains(id) else { return .accept([]) }
+            return .accept([.tokensRevoked(TokensRevoked(accessTokenIDs: [id], reason: reason))])
+
+        case .revokeAll(let reason):
+            let access = state.liveAccessTokenIDs
+            let refresh = state.liveRefreshTokenHashes
+            guard !access.isEmpty || !refresh.isEmpty else { return .accept([]) }
+            return .accept([.tokensRevoked(TokensRevoked(accessTokenIDs: access, refreshTokenHashes: refresh, reason: reason))])
         }
     }
 
@@ -106,12 +119,18 @@ public enum Flow {
         case (nil, nil):
             break
         }
+        let refresh = redemption.refreshToken.map { issue in
+            let familyExpiresAt = redemption.now.adding(seconds: issue.absoluteLifetime)
+            return IssuedRefreshToken(hash: issue.hash, expiresAt: min(redemption.now.adding(seconds: issue.idleLifetime), familyExpiresAt),
+                                      familyExpiresAt: familyExpiresAt)
+        }
         return .accept([
             .codeRedeemed(AuthorizationCodeRedeemed(codeHash: redemption.codeHash, clientID: redemption.clientID)),
             .tokensIssued(TokensIssued(
                 accessTokenID: redemption.accessTokenID,
                 accessTokenExpiresAt: redemption.now.adding(seconds: redemption.accessTokenLifetime),
-                clientID: request.clientID, subject: user.userID, scope: consent.scope, grantType: "authorization_code")),
+                clientID: request.clientID, subject: user.userID, scope: consent.scope, grantType: "authorization_code",
+                issuedAt: redemption.now, refreshToken: refresh, idTokenIssued: redemption.issueIDToken && consent.scope.contains("openid"))),
         ])
     }
 }

@@ -15,6 +15,62 @@ public enum FlowCommand: Sendable, Equatable {
     case issueCode(codeHash: SecretHash, now: Timestamp, lifetime: Int64)
     /// Exchange the code at the token endpoint.
     case redeemCode(CodeRedemption)
+    /// Exchange a refresh token for new tokens (RFC 6749 §6), rotating it.
+    case refresh(TokenRefresh)
+    /// Revoke one access token (RFC 7009).
+    case revokeAccessToken(id: String, reason: String)
+    /// Revoke every live token of the flow: its refresh token family and its access tokens.
+    case revokeAll(reason: String)
+}
+
+/// The refresh token to issue with new tokens, and its limits.
+public struct RefreshIssue: Sendable, Equatable {
+    /// The new refresh token's hash.
+    public var hash: SecretHash
+    /// Seconds a refresh token may go unused before it expires.
+    public var idleLifetime: Int64
+    /// Seconds from the family's first token after which no token of it lives.
+    public var absoluteLifetime: Int64
+
+    public init(hash: SecretHash, idleLifetime: Int64, absoluteLifetime: Int64) {
+        self.hash = hash
+        self.idleLifetime = idleLifetime
+        self.absoluteLifetime = absoluteLifetime
+    }
+}
+
+/// A token request for the `refresh_token` grant, from an authenticated client.
+public struct TokenRefresh: Sendable, Equatable {
+    /// The family the token belongs to: its flow's stream id, named when reuse is detected.
+    public var family: String
+    public var presentedHash: SecretHash
+    public var clientID: String
+    /// The narrower scope asked for, if any (RFC 6749 §6).
+    public var requestedScope: Scope?
+    public var now: Timestamp
+    public var accessTokenID: String
+    public var accessTokenLifetime: Int64
+    /// The successor refresh token.
+    public var successor: RefreshIssue
+    /// Seconds after a rotation during which presenting the rotated token again is taken as a retry
+    /// after a lost response rather than as theft (0: never).
+    public var reuseGrace: Int64
+    /// Whether to issue an ID token too.
+    public var issueIDToken: Bool
+
+    public init(family: String, presentedHash: SecretHash, clientID: String, requestedScope: Scope?, now: Timestamp,
+                accessTokenID: String, accessTokenLifetime: Int64, successor: RefreshIssue, reuseGrace: Int64, issueIDToken: Bool) {
+        self.family = family
+        self.presentedHash = presentedHash
+        self.clientID = clientID
+        self.requestedScope = requestedScope
+        self.now = now
+        self.accessTokenID = accessTokenID
+        self.accessTokenLifetime = accessTokenLifetime
+        self.successor = successor
+        self.reuseGrace = reuseGrace
+        self.issueIDToken = issueIDToken
+    }
 }
 
 /// A token request for the `authorization_code` grant, from an authenticated client.
@@ -31,9 +87,15 @@ public struct CodeRedemption: Sendable, Equatable {
     public var accessTokenID: String
     /// The access token's lifetime in seconds.
     public var accessTokenLifetime: Int64
+    /// The refresh token to issue, when the client may refresh.
+    public var refreshToken: RefreshIssue?
+    /// Whether to issue an ID token (the scope has `openid`).
+    public var issueIDToken: Bool
 
     public init(codeHash: SecretHash, clientID: String, redirectURI: String?, codeVerifier: String?, now: Timestamp,
-                accessTokenID: String, accessTokenLifetime: Int64) {
+                accessTokenID: String, accessTokenLifetime: Int64, refreshToken: RefreshIssue? = nil, issueIDToken: Bool = false) {
+        self.refreshToken = refreshToken
+        self.issueIDToken = issueIDToken
         self.codeHash = codeHash
         self.clientID = clientID
         self.redirectURI = redirectURI

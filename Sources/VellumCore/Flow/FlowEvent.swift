@@ -10,6 +10,9 @@ public enum FlowEvent: Sendable, Equatable {
     case codeRejected(CodeRedemptionRejected)
     case tokensIssued(TokensIssued)
     case tokensRevoked(TokensRevoked)
+    case refreshRotated(RefreshTokenRotated)
+    case refreshRejected(RefreshTokenRejected)
+    case refreshReuseDetected(RefreshTokenReuseDetected)
 
     /// Decodes a stored event; nil for a type that is not a flow event.
     public init?(type: String, payload: String) throws {
@@ -24,6 +27,10 @@ public enum FlowEvent: Sendable, Equatable {
         case CodeRedemptionRejected.type: self = .codeRejected(try EventJSON.decode(CodeRedemptionRejected.self, from: payload))
         case TokensIssued.type: self = .tokensIssued(try EventJSON.decode(TokensIssued.self, from: payload))
         case TokensRevoked.type: self = .tokensRevoked(try EventJSON.decode(TokensRevoked.self, from: payload))
+        case RefreshTokenRotated.type: self = .refreshRotated(try EventJSON.decode(RefreshTokenRotated.self, from: payload))
+        case RefreshTokenRejected.type: self = .refreshRejected(try EventJSON.decode(RefreshTokenRejected.self, from: payload))
+        case RefreshTokenReuseDetected.type:
+            self = .refreshReuseDetected(try EventJSON.decode(RefreshTokenReuseDetected.self, from: payload))
         default: return nil
         }
     }
@@ -41,6 +48,9 @@ public enum FlowEvent: Sendable, Equatable {
         case .codeRejected(let event): event
         case .tokensIssued(let event): event
         case .tokensRevoked(let event): event
+        case .refreshRotated(let event): event
+        case .refreshRejected(let event): event
+        case .refreshReuseDetected(let event): event
         }
     }
 }

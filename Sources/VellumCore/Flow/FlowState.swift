@@ -9,6 +9,23 @@ public struct FlowState: Sendable, Equatable {
         public var revoked: Bool
     }
 
+    /// A refresh token issued in the flow; the flow is its family.
+    public struct RefreshToken: Sendable, Equatable {
+        public enum Status: String, Sendable, Equatable {
+            case active, rotated, revoked
+        }
+
+        public let hash: SecretHash
+        public let issuedAt: Timestamp
+        public let expiresAt: Timestamp
+        public let familyExpiresAt: Timestamp
+        public var status: Status
+        /// When it was exchanged for its successor.
+        public var rotatedAt: Timestamp?
+        /// The token it was exchanged for.
+        public var successor: SecretHash?
+    }
+
     /// The stream version this state reflects (0: no events).
     public private(set) var version: Int64 = 0
     public private(set) var request: AuthorizationRequested?
@@ -19,6 +36,9 @@ public struct FlowState: Sendable, Equatable {
     public private(set) var code: AuthorizationCodeIssued?
     public private(set) var codeRedeemed = false
     public private(set) var accessTokens: [AccessToken] = []
+    public private(set) var refreshTokens: [RefreshToken] = []
+    /// The refresh token the last `RefreshTokenRotated` retired, until `TokensIssued` names its successor.
+    private var rotating: SecretHash?
 
     /// An empty flow.
     public init() {}
@@ -51,13 +71,37 @@ public struct FlowState: Sendable, Equatable {
         case .tokensIssued(let issued):
             accessTokens.append(AccessToken(id: issued.accessTokenID, expiresAt: issued.accessTokenExpiresAt,
                                             scope: issued.scope, revoked: false))
+            if let refresh = issued.refreshToken {
+                refreshTokens.append(RefreshToken(
+                    hash: refresh.hash, issuedAt: issued.issuedAt, expiresAt: refresh.expiresAt,
+                    familyExpiresAt: refresh.familyExpiresAt, status: .active))
+                if let previous = rotating, let index = refreshTokens.firstIndex(where: { $0.hash == previous }) {
+                    refreshTokens[index].successor = refresh.hash
+                }
+            }
+            rotating = nil
         case .tokensRevoked(let revoked):
             let ids = Set(revoked.accessTokenIDs)
             for index in accessTokens.indices where ids.contains(accessTokens[index].id) {
                 accessTokens[index].revoked = true
             }
+            let hashes = Set(revoked.refreshTokenHashes)
+            for index in refreshTokens.indices where hashes.contains(refreshTokens[index].hash) {
+                refreshTokens[index].status = .revoked
+            }
+        case .refreshRotated(let rotated):
+            if let index = refreshTokens.firstIndex(where: { $0.hash == rotated.previousHash }) {
+                refreshTokens[index].status = .rotated
+                refreshTokens[index].rotatedAt = rotated.rotatedAt
+            }
+            rotating = rotated.previousHash
+        case .refreshRejected, .refreshReuseDetected:
+            break
         }
     }
+
+    /// The refresh tokens neither rotated nor revoked.
+    public var liveRefreshTokenHashes: [SecretHash] { refreshTokens.filter { $0.status == .active }.map(\.hash) }
 
     /// The access tokens not yet revoked (expired ones included: revoking them is harmless and
     /// makes the record say so).

@@ -15,6 +15,7 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         case temporarilyUnavailable = "temporarily_unavailable"
         case unsupportedTokenType = "unsupported_token_type"
         case invalidToken = "invalid_token"
+        case insufficientScope = "insufficient_scope"
     }
 
     /// The error code.
@@ -32,6 +33,7 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: Int {
         switch code {
         case .invalidClient, .invalidToken: 401
+        case .insufficientScope: 403
         case .serverError: 500
         case .temporarilyUnavailable: 503
         default: 400

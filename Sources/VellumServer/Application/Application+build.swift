@@ -30,11 +30,15 @@ public func buildApplication(
     LoginEndpoint(server: server).register(on: router)
     ConsentEndpoint(server: server).register(on: router)
     TokenEndpoint(server: server).register(on: router)
+    RevocationEndpoint(server: server).register(on: router)
+    IntrospectionEndpoint(server: server).register(on: router)
+    UserinfoEndpoint(server: server).register(on: router)
+    LogoutEndpoint(server: server).register(on: router)
 
     var application = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vellum"),
-        services: [client, appender],
+        services: [client, appender, MaintenanceService(server: server, pruner: ProjectionPruner(client: client, logger: logger))],
         logger: logger
     )
     application.beforeServerStarts {

@@ -43,16 +43,7 @@ struct AuthorizationServer: Sendable {
     /// concurrent writer; returns the decision that was recorded and the state it leaves.
     @discardableResult
     func execute(_ commands: [FlowCommand], on flowID: String, metadata: EventMetadata) async throws -> (decision: FlowDecision, state: FlowState) {
-        let metadataJSON = try EventJSON.encodeValue(metadata)
-        return try await store.update(Self.flowStream(flowID)) { history in
-            var state = FlowState(events: try history.compactMap { try FlowEvent(type: $0.type, payload: $0.payload) })
-            let decision = Flow.decide(state, commands)
-            let events = try decision.events.map { event in
-                ProposedEvent(type: type(of: event.event).type, payload: try EventJSON.encode(event.event), metadata: metadataJSON)
-            }
-            decision.events.forEach { state.evolve($0) }
-            return StreamDecision(events: events, result: (decision, state))
-        }
+        try await FlowRunner(store: store).execute(commands, on: flowID, metadata: metadata)
     }
 
     /// The stream of flow `flowID` (a UUID).

@@ -16,6 +16,24 @@ public struct ServerConfiguration: Sendable {
     public var accessTokenLifetime: Int64 = 600
     /// Browser session lifetime in seconds (`VELLUM_SESSION_TTL`, default 8 hours).
     public var sessionLifetime: Int64 = 8 * 3600
+    /// Absolute refresh token lifetime in seconds, from the family's first token
+    /// (`VELLUM_REFRESH_TOKEN_TTL`, default 30 days).
+    public var refreshTokenLifetime: Int64 = 30 * 86400
+    /// Idle refresh token lifetime in seconds: a token unused this long expires
+    /// (`VELLUM_REFRESH_TOKEN_IDLE_TTL`, default 14 days).
+    public var refreshTokenIdleLifetime: Int64 = 14 * 86400
+    /// Seconds after a rotation during which the rotated token may be presented again as a retry
+    /// after a lost response (`VELLUM_REFRESH_REUSE_GRACE`, default 0: any reuse revokes the family).
+    public var refreshReuseGrace: Int64 = 0
+    /// Seconds between publishing a new signing key and signing with it (`VELLUM_KEY_ACTIVATION_DELAY`,
+    /// default 1 hour: resource servers' JWKS caches see it before any token it signs).
+    public var keyActivationDelay: Int64 = 3600
+    /// How long projections keep expired or revoked codes, tokens and sessions before the pruner
+    /// deletes them (`VELLUM_PRUNE_AFTER`, default 1 day). The log keeps everything.
+    public var pruneAfter: Int64 = 86400
+    /// Seconds between two runs of the background maintenance: key activation and retirement,
+    /// pruning (`VELLUM_MAINTENANCE_INTERVAL`, default 60).
+    public var maintenanceInterval: Int64 = 60
 
     /// A configuration; `issuer` defaults from the host and port.
     public init(host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, instanceID: String? = nil) {

@@ -27,17 +27,28 @@ struct AuthorizeEndpoint: Sendable {
             guard let client else { return Responses.page("", status: .badRequest) }
             let flowID = UUID().uuidString.lowercased()
             var commands: [FlowCommand] = [.request(requested)]
+            var next = "/login?flow=\(flowID)"
+
             if let session = try await server.currentSession(request) {
+                // A browser that is still signed in: the flow records the session as its login, and
+                // a remembered consent that covers the scope answers for the user.
                 commands.append(.authenticate(UserAuthenticated(
                     userID: session.record.userID, username: session.username, method: "session",
                     sessionID: session.record.sessionID, authTime: session.authTime)))
+                next = "/consent?flow=\(flowID)"
+                if try await server.hasRememberedConsent(userID: session.record.userID, clientID: client.clientID, scope: requested.scope) {
+                    let grant = server.grantAndIssueCode(remembered: true)
+                    commands += grant.commands
+
+                    next = server.codeRedirect(grant.code, for: requested)
+                }
             }
             let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .client(client.clientID))
-            try await server.execute(commands, on: flowID, metadata: metadata)
-            let next = commands.count > 1 ? "/consent" : "/login"
+            let (decision, _) = try await server.execute(commands, on: flowID, metadata: metadata)
+            guard case .accept = decision else { return server.expiredFlowPage() }
             var cookies: [Cookie] = []
             if request.cookie(CSRFProtection.cookieName) == nil { cookies.append(server.csrfCookie()) }
-            return Responses.redirect(to: "\(next)?flow=\(flowID)", cookies: cookies)
+            return Responses.redirect(to: next, cookies: cookies)
         }
     }
 }

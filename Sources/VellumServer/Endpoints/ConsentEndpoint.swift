@@ -45,16 +45,14 @@ struct ConsentEndpoint: Sendable {
 
         switch form.value("decision") {
         case "allow":
-            let code = SecretGenerator.generate()
-            let decision = try await server.execute([
-                .grantConsent(remembered: false),
-                .issueCode(codeHash: SecretHash(of: code), now: server.now, lifetime: server.configuration.codeLifetime),
-            ], on: flowID, metadata: metadata)
+            let (code, commands) = server.grantAndIssueCode(remembered: false)
+            let decision = try await server.execute(commands, on: flowID, metadata: metadata)
             guard case .accept = decision.decision else { return server.expiredFlowPage() }
-            var parameters = [("code", code)]
-            if let state = requested.state { parameters.append(("state", state)) }
-            parameters.append(("iss", server.configuration.issuer))
-            return Responses.redirect(to: RedirectURI.appending(parameters, to: requested.redirectURI))
+            if form.value("remember") == "on" {
+                try await server.rememberConsent(userID: user.userID, clientID: requested.clientID, scope: requested.scope,
+                                                 flowID: flowID, metadata: metadata)
+            }
+            return Responses.redirect(to: server.codeRedirect(code, for: requested))
         case "deny":
             let decision = try await server.execute([.denyConsent], on: flowID, metadata: metadata)
             guard case .accept = decision.decision else { return server.expiredFlowPage() }

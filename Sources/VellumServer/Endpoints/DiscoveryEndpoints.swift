@@ -26,9 +26,16 @@ struct DiscoveryEndpoints: Sendable {
             authorizationEndpoint: issuer + "/authorize",
             tokenEndpoint: issuer + "/token",
             jwksURI: issuer + "/jwks.json",
+            revocationEndpoint: issuer + "/revoke",
+            introspectionEndpoint: issuer + "/introspect",
+            userinfoEndpoint: issuer + "/userinfo",
+            endSessionEndpoint: issuer + "/logout",
             responseTypesSupported: ["code"],
             responseModesSupported: ["query"],
-            grantTypesSupported: ["authorization_code"],
+            grantTypesSupported: ["authorization_code", "refresh_token"],
+            revocationEndpointAuthMethodsSupported: ClientAuthenticationMethod.allCases.map(\.rawValue),
+            introspectionEndpointAuthMethodsSupported: ClientAuthenticationMethod.allCases.map(\.rawValue),
+            claimsSupported: ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "preferred_username"],
             tokenEndpointAuthMethodsSupported: ClientAuthenticationMethod.allCases.map(\.rawValue),
             codeChallengeMethodsSupported: [PKCE.method],
             authorizationResponseIssParameterSupported: true,
@@ -44,9 +51,16 @@ struct AuthorizationServerMetadata: Encodable, Sendable {
     let authorizationEndpoint: String
     let tokenEndpoint: String
     let jwksURI: String
+    let revocationEndpoint: String
+    let introspectionEndpoint: String
+    let userinfoEndpoint: String
+    let endSessionEndpoint: String
     let responseTypesSupported: [String]
     let responseModesSupported: [String]
     let grantTypesSupported: [String]
+    let revocationEndpointAuthMethodsSupported: [String]
+    let introspectionEndpointAuthMethodsSupported: [String]
+    let claimsSupported: [String]
     let tokenEndpointAuthMethodsSupported: [String]
     let codeChallengeMethodsSupported: [String]
     let authorizationResponseIssParameterSupported: Bool
@@ -57,6 +71,11 @@ struct AuthorizationServerMetadata: Encodable, Sendable {
     enum CodingKeys: String, CodingKey {
         case issuer, authorizationEndpoint = "authorization_endpoint", tokenEndpoint = "token_endpoint"
         case jwksURI = "jwks_uri", responseTypesSupported = "response_types_supported"
+        case revocationEndpoint = "revocation_endpoint", introspectionEndpoint = "introspection_endpoint"
+        case userinfoEndpoint = "userinfo_endpoint", endSessionEndpoint = "end_session_endpoint"
+        case revocationEndpointAuthMethodsSupported = "revocation_endpoint_auth_methods_supported"
+        case introspectionEndpointAuthMethodsSupported = "introspection_endpoint_auth_methods_supported"
+        case claimsSupported = "claims_supported"
         case responseModesSupported = "response_modes_supported", grantTypesSupported = "grant_types_supported"
         case tokenEndpointAuthMethodsSupported = "token_endpoint_auth_methods_supported"
         case codeChallengeMethodsSupported = "code_challenge_methods_supported"

@@ -40,7 +40,7 @@ struct LoginEndpoint: Sendable {
         guard server.csrf.isValid(form.value("csrf_token"), browserNonce: request.cookie(CSRFProtection.cookieName), flowID: flowID) else {
             return server.errorPage("Request refused", "The form was not sent from this browser's sign-in page. Start again from the application.", status: .forbidden)
         }
-        guard let (_, client) = try await loginableFlow(flowID) else { return server.expiredFlowPage() }
+        guard let (state, client) = try await loginableFlow(flowID) else { return server.expiredFlowPage() }
         let username = form.value("username")?.trimmingCharacters(in: .whitespaces) ?? ""
         let password = form.value("password") ?? ""
         let user = username.isEmpty ? nil : try await server.queries.user(named: username)
@@ -69,11 +69,18 @@ struct LoginEndpoint: Sendable {
                 sessionID: sessionID, userID: user.userID, secretHash: SecretHash(of: secret),
                 expiresAt: now.adding(seconds: server.configuration.sessionLifetime))),
             metadata: try EventJSON.encodeValue(metadata))])
-        let decision = try await server.execute([.authenticate(UserAuthenticated(
-            userID: user.userID, username: user.username, method: "password", sessionID: sessionID, authTime: now))],
-            on: flowID, metadata: metadata)
+        var commands: [FlowCommand] = [.authenticate(UserAuthenticated(
+            userID: user.userID, username: user.username, method: "password", sessionID: sessionID, authTime: now))]
+        var next = "/consent?flow=\(flowID)"
+        if let requested = state.request,
+           try await server.hasRememberedConsent(userID: user.userID, clientID: requested.clientID, scope: requested.scope) {
+            let grant = server.grantAndIssueCode(remembered: true)
+            commands += grant.commands
+            next = server.codeRedirect(grant.code, for: requested)
+        }
+        let decision = try await server.execute(commands, on: flowID, metadata: metadata)
         guard case .accept = decision.decision else { return server.expiredFlowPage() }
-        return Responses.redirect(to: "/consent?flow=\(flowID)", cookies: [server.sessionCookie(secret)])
+        return Responses.redirect(to: next, cookies: [server.sessionCookie(secret)])
     }
 
     /// The flow and its client, when the flow still waits for a login.

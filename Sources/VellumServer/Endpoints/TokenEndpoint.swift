@@ -38,6 +38,8 @@ struct TokenEndpoint: Sendable {
         switch grantType {
         case "authorization_code":
             return try await redeemCode(form, client: client, request: request, context: context)
+        case "refresh_token":
+            return try await refresh(form, client: client, request: request, context: context)
         default:
             throw OAuthError(.unsupportedGrantType, "grant_type '\(grantType)' is not supported")
         }
@@ -53,14 +55,50 @@ struct TokenEndpoint: Sendable {
         }
         let flowID = String(flowStream.dropFirst("flow-".count))
         let now = server.now
-        let accessTokenID = SecretGenerator.generate(bytes: 16)
+        let refreshToken = client.allows(grantType: "refresh_token") ? SecretGenerator.generate() : nil
         let redemption = CodeRedemption(
             codeHash: codeHash, clientID: client.clientID, redirectURI: form.value("redirect_uri"),
-            codeVerifier: form.value("code_verifier"), now: now, accessTokenID: accessTokenID,
-            accessTokenLifetime: server.configuration.accessTokenLifetime)
-        let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .client(client.clientID))
-        let (decision, state) = try await server.execute([.redeemCode(redemption)], on: flowID, metadata: metadata)
+            codeVerifier: form.value("code_verifier"), now: now, accessTokenID: SecretGenerator.generate(bytes: 16),
+            accessTokenLifetime: server.configuration.accessTokenLifetime,
+            refreshToken: refreshToken.map { refreshIssue($0) }, issueIDToken: true)
+        return try await issue(.redeemCode(redemption), flowID: flowID, refreshToken: refreshToken, client: client,
+                               request: request, context: context)
+    }
 
+    /// RFC 6749 §6: a refresh token for new tokens, rotating it.
+    private func refresh(
+        _ form: RequestParameters, client: RegisteredClient, request: Request, context: VellumRequestContext
+    ) async throws -> Response {
+        guard let presented = form.value("refresh_token"), !presented.isEmpty else {
+            throw OAuthError.invalidRequest("refresh_token is required")
+        }
+        let requestedScope = try form.value("scope").map { text throws(OAuthError) in try Scope(parsing: text) }
+        let hash = SecretHash(of: presented)
+        guard let token = try await server.queries.refreshToken(hash: hash) else {
+            throw OAuthError.invalidGrant("the refresh token is invalid")
+        }
+        let successor = SecretGenerator.generate()
+        let refresh = TokenRefresh(
+            family: token.flowStream, presentedHash: hash, clientID: client.clientID, requestedScope: requestedScope,
+            now: server.now, accessTokenID: SecretGenerator.generate(bytes: 16),
+            accessTokenLifetime: server.configuration.accessTokenLifetime, successor: refreshIssue(successor),
+            reuseGrace: server.configuration.refreshReuseGrace, issueIDToken: true)
+        return try await issue(.refresh(refresh), flowID: token.flowID, refreshToken: successor, client: client,
+                               request: request, context: context)
+    }
+
+    private func refreshIssue(_ token: String) -> RefreshIssue {
+        RefreshIssue(hash: SecretHash(of: token), idleLifetime: server.configuration.refreshTokenIdleLifetime,
+                     absoluteLifetime: server.configuration.refreshTokenLifetime)
+    }
+
+    /// Decides `command` on the flow and answers with the tokens it issued, or the error it recorded.
+    private func issue(
+        _ command: FlowCommand, flowID: String, refreshToken: String?, client: RegisteredClient,
+        request: Request, context: VellumRequestContext
+    ) async throws -> Response {
+        let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .client(client.clientID))
+        let (decision, state) = try await server.execute([command], on: flowID, metadata: metadata)
         switch decision {
         case .refuse(let error), .reject(_, let error):
             throw error
@@ -68,26 +106,8 @@ struct TokenEndpoint: Sendable {
             guard let issued = events.lazy.compactMap({ event -> TokensIssued? in
                 if case .tokensIssued(let tokens) = event { tokens } else { nil }
             }).first else { throw OAuthError(.serverError, "no token was issued") }
-            let accessToken = try await server.keys.sign(AccessTokenClaims(
-                iss: server.configuration.issuer, sub: issued.subject, aud: issued.clientID, clientID: issued.clientID,
-                scope: issued.scope.description, jti: issued.accessTokenID, iat: now.secondsSinceEpoch,
-                exp: issued.accessTokenExpiresAt.secondsSinceEpoch, authTime: state.authentication?.authTime.secondsSinceEpoch),
-                type: "at+jwt")
-            return Responses.json(TokenResponse(
-                accessToken: accessToken, tokenType: "Bearer", expiresIn: server.configuration.accessTokenLifetime,
-                scope: issued.scope.description))
+            return Responses.json(try await TokenIssuer(server: server).response(for: issued, state: state, refreshToken: refreshToken))
         }
     }
 }
 
-/// A successful token response (RFC 6749 §5.1).
-struct TokenResponse: Encodable {
-    let accessToken: String
-    let tokenType: String
-    let expiresIn: Int64
-    let scope: String
-
-    enum CodingKeys: String, CodingKey {
-        case accessToken = "access_token", tokenType = "token_type", expiresIn = "expires_in", scope
-    }
-}

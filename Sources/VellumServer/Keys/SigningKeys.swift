@@ -7,12 +7,19 @@ import Synchronization
 import VellumCore
 import VellumStore
 
-/// The ES256 keys access tokens are signed with (RFC 9068). Private halves live encrypted under the
-/// master key in `signing_key_secrets`; public halves are events of the `keys` stream and rows of
-/// the `signing_keys` projection, published at `/jwks.json`.
+/// The ES256 keys tokens are signed with (RFC 9068, OpenID Connect). Private halves live
+/// encrypted under the master key in `signing_key_secrets`; public halves are events of the
+/// `keys` stream, published at `/jwks.json` until retired. Every instance follows the stream:
+/// when another instance (or `vellum keys rotate`) changes it, ``refresh()`` loads the change.
 final class SigningKeys: Sendable {
-    private let collection = JWTKeyCollection()
-    private let activeKID = Mutex<String?>(nil)
+    private struct Loaded: Sendable {
+        var version: Int64 = -1
+        var ring = SigningKeyRing()
+        var signer: JWTKeyCollection?
+        var verifier = JWTKeyCollection()
+    }
+
+    private let loaded = Mutex(Loaded())
     private let store: EventStore
     private let masterKey: MasterKey
     private let logger: Logger
@@ -26,70 +33,123 @@ final class SigningKeys: Sendable {
         self.logger = logger
     }
 
-    /// Makes sure a key is active (creating the first one, once, across every instance), then loads it.
+    /// Makes sure a key is active (creating the first one, once, across every instance), then loads the ring.
     func prepare(metadata: EventMetadata) async throws {
-        if let kid = try Self.activeKey(in: try await store.readStream(Self.streamID)) {
-            try await load(kid: kid)
-            return
+        if try await ring().activeKID == nil {
+            try await createKey(activateAt: nil, metadata: metadata)
         }
-        try await createFirstKey(metadata: metadata)
+        try await refresh()
     }
 
-    /// The kid of the last activated key in the `keys` stream's history.
-    private static func activeKey(in history: [RecordedEvent]) throws -> String? {
-        var active: String?
-        for event in history where event.type == SigningKeyActivated.type {
-            active = try EventJSON.decode(SigningKeyActivated.self, from: event.payload).kid
-        }
-        return active
+    /// The ring as the `keys` stream has it now.
+    func ring() async throws -> SigningKeyRing {
+        SigningKeyRing(events: try await store.readStream(Self.streamID).compactMap {
+            try SigningKeyRing.decode(type: $0.type, payload: $0.payload)
+        })
     }
 
-    private func createFirstKey(metadata: EventMetadata) async throws {
+    /// Reloads the keys if the `keys` stream changed since the last load.
+    func refresh() async throws {
+        let version = try await store.version(of: Self.streamID)
+        guard version != loaded.withLock({ $0.version }) else { return }
+        let ring = try await ring()
+        let verifier = JWTKeyCollection()
+        for key in ring.publishedKeys {
+            await verifier.add(ecdsa: try ES256PublicKey(parameters: (key.jwk.x, key.jwk.y)), kid: JWKIdentifier(string: key.kid))
+        }
+        var signer: JWTKeyCollection?
+        if let kid = ring.activeKID {
+            let collection = JWTKeyCollection()
+            await collection.add(ecdsa: try await privateKey(kid: kid), kid: JWKIdentifier(string: kid))
+            signer = collection
+        }
+        loaded.withLock { $0 = Loaded(version: version, ring: ring, signer: signer, verifier: verifier) }
+        logger.info("signing keys loaded", metadata: ["active": "\(ring.activeKID ?? "none")", "published": "\(ring.publishedKeys.count)"])
+    }
+
+    /// Generates a key, stores its private half encrypted, and publishes it; it becomes active at
+    /// `activateAt` (nil: at once). Returns its kid, or nil when another instance created the first
+    /// key at the same moment (then that key is used).
+    @discardableResult
+    func createKey(activateAt: Timestamp?, metadata: EventMetadata) async throws -> String? {
         let key = ES256PrivateKey()
         guard let parameters = key.parameters else { throw MasterKeyError("the new key has no public parameters") }
-        let jwk = PublicJWK(x: parameters.x, y: parameters.y, kid: Self.thumbprint(x: parameters.x, y: parameters.y))
-        let sealed = try masterKey.seal(Data(key.pemRepresentation.utf8), purpose: "signing key", context: jwk.kid)
+        let kid = Self.thumbprint(x: parameters.x, y: parameters.y)
+        let sealed = try masterKey.seal(Data(key.pemRepresentation.utf8), purpose: "signing key", context: kid)
         try await store.client.query("""
-            INSERT INTO signing_key_secrets (kid, encrypted_private_key) VALUES (\(jwk.kid), \(ByteBuffer(bytes: sealed)))
+            INSERT INTO signing_key_secrets (kid, encrypted_private_key) VALUES (\(kid), \(ByteBuffer(bytes: sealed)))
             ON CONFLICT (kid) DO NOTHING
             """, logger: logger)
         let metadataJSON = try EventJSON.encodeValue(metadata)
+        let firstKey = activateAt == nil
         let created = try await store.update(Self.streamID) { history -> StreamDecision<Bool> in
-            guard try Self.activeKey(in: history) == nil else { return StreamDecision(events: [], result: false) }
-            return StreamDecision(events: [
-                ProposedEvent(type: SigningKeyCreated.type, payload: try EventJSON.encode(SigningKeyCreated(
-                    kid: jwk.kid, algorithm: Self.algorithm, publicJWK: jwk)), metadata: metadataJSON),
-                ProposedEvent(type: SigningKeyActivated.type, payload: try EventJSON.encode(SigningKeyActivated(kid: jwk.kid)),
-                              metadata: metadataJSON),
-            ], result: true)
+            let ring = SigningKeyRing(events: try history.compactMap { try SigningKeyRing.decode(type: $0.type, payload: $0.payload) })
+            if firstKey && ring.activeKID != nil { return StreamDecision(events: [], result: false) }
+            var events = [ProposedEvent(type: SigningKeyCreated.type, payload: try EventJSON.encode(SigningKeyCreated(
+                kid: kid, algorithm: Self.algorithm, publicJWK: PublicJWK(x: parameters.x, y: parameters.y, kid: kid),
+                activateAt: activateAt)), metadata: metadataJSON)]
+            if firstKey {
+                events.append(ProposedEvent(type: SigningKeyActivated.type, payload: try EventJSON.encode(
+                    SigningKeyActivated(kid: kid, activatedAt: Timestamp(Date()))), metadata: metadataJSON))
+            }
+            return StreamDecision(events: events, result: true)
         }
-        if created {
-            logger.notice("created and activated signing key", metadata: ["kid": "\(jwk.kid)"])
-        } else {
-            // Another instance created the first key at the same moment: use theirs.
-            try await store.client.query("DELETE FROM signing_key_secrets WHERE kid = \(jwk.kid)", logger: logger)
+        guard created else {
+            try await store.client.query("DELETE FROM signing_key_secrets WHERE kid = \(kid)", logger: logger)
+            return nil
         }
-        try await prepare(metadata: metadata)
+        logger.notice("created signing key", metadata: ["kid": "\(kid)", "activate_at": "\(activateAt?.description ?? "now")"])
+        return kid
     }
 
-    private func load(kid: String) async throws {
+    /// Activates keys whose time has come and retires keys whose tokens have all expired; safe on
+    /// every instance at once (the `keys` stream's version decides who writes).
+    func maintain(now: Timestamp, tokenLifetime: Int64, metadata: EventMetadata) async throws {
+        let metadataJSON = try EventJSON.encodeValue(metadata)
+        try await store.update(Self.streamID) { history -> StreamDecision<Void> in
+            let ring = SigningKeyRing(events: try history.compactMap { try SigningKeyRing.decode(type: $0.type, payload: $0.payload) })
+            let events = try ring.due(at: now, tokenLifetime: tokenLifetime).map { event in
+                ProposedEvent(type: type(of: event).type, payload: try EventJSON.encode(event), metadata: metadataJSON)
+            }
+            return StreamDecision(events: events, result: ())
+        }
+        try await refresh()
+    }
+
+    private func privateKey(kid: String) async throws -> ES256PrivateKey {
         let rows = try await store.client.query(
             "SELECT encrypted_private_key FROM signing_key_secrets WHERE kid = \(kid)", logger: logger)
         var sealed: Data?
         for try await buffer in rows.decode(ByteBuffer.self) { sealed = Data(buffer: buffer) }
         guard let sealed else { throw MasterKeyError("the private half of signing key \(kid) is missing from signing_key_secrets") }
         let pem = String(decoding: try masterKey.open(sealed, purpose: "signing key", context: kid), as: UTF8.self)
-        await collection.add(ecdsa: try ES256PrivateKey(pem: pem), kid: JWKIdentifier(string: kid))
-        activeKID.withLock { $0 = kid }
+        return try ES256PrivateKey(pem: pem)
     }
 
     /// Signs `payload` with the active key, with header `typ`.
     func sign(_ payload: some JWTPayload, type: String) async throws -> String {
-        guard let kid = activeKID.withLock({ $0 }) else { throw MasterKeyError("no signing key is loaded") }
+        let (signer, kid) = loaded.withLock { ($0.signer, $0.ring.activeKID) }
+        guard let signer, let kid else { throw MasterKeyError("no signing key is loaded") }
         var header = JWTHeader()
         header.typ = type
         header.alg = Self.algorithm
-        return try await collection.sign(payload, kid: JWKIdentifier(string: kid), header: header)
+        return try await signer.sign(payload, kid: JWKIdentifier(string: kid), header: header)
+    }
+
+    /// Verifies `token`'s signature against the published keys and decodes its claims; nil when
+    /// the signature or the format is wrong.
+    func verify<Payload: JWTPayload>(_ token: String, as payload: Payload.Type) async -> Payload? {
+        let verifier = loaded.withLock { $0.verifier }
+        return try? await verifier.verify(token, as: Payload.self)
+    }
+
+    /// The JWK Set of every published key (RFC 7517 §5), from the projection.
+    func jwksJSON() async throws -> String {
+        let rows = try await store.client.query(
+            "SELECT public_jwk FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at", logger: logger)
+        var keys: [String] = []
+        for try await jwk in rows.decode(String.self) { keys.append(jwk) }
+        return #"{"keys":[\#(keys.joined(separator: ","))]}"#
     }
 
     /// The RFC 7638 thumbprint of a P-256 key: SHA-256 over the required members in lexicographic
@@ -98,14 +158,4 @@ final class SigningKeys: Sendable {
         let canonical = #"{"crv":"P-256","kty":"EC","x":"\#(x)","y":"\#(y)"}"#
         return Base64URL.encode(Data(SHA256.hash(data: Data(canonical.utf8))))
     }
-
-    /// The JWK Set of every key not retired (RFC 7517 §5), as JSON.
-    func jwksJSON() async throws -> String {
-        let rows = try await store.client.query(
-            "SELECT public_jwk FROM signing_keys WHERE retired_at IS NULL ORDER BY created_at", logger: logger)
-        var keys: [String] = []
-        for try await jwk in rows.decode(String.self) { keys.append(jwk) }
-        return #"{"keys":[\#(keys.joined(separator: ","))]}"#
-    }
 }
-

@@ -73,6 +73,7 @@ struct Pages: Sendable {
         <form method="post" action="/consent">
         <input type="hidden" name="flow" value="{{flow}}">
         <input type="hidden" name="csrf_token" value="{{csrfToken}}">
+        <label><input type="checkbox" name="remember" value="on" style="display:inline;width:auto"> Remember this decision</label>
         <button type="submit" name="decision" value="allow">Allow</button>
         <button type="submit" name="decision" value="deny">Deny</button>
         </form>{{/body}}{{/layout}}

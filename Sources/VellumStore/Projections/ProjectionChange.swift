@@ -10,9 +10,14 @@ enum ProjectionChange: Sendable, Equatable {
     case redeemCode(codeHash: SecretHash, at: Timestamp)
     case issueAccessToken(TokensIssued, flowID: String, at: Timestamp)
     case revokeAccessTokens(ids: [String], at: Timestamp)
-    case grantConsent(ConsentGranted, at: Timestamp)
+    case issueRefreshToken(TokensIssued, flowID: String, at: Timestamp)
+    case rotateRefreshToken(hash: SecretHash, at: Timestamp)
+    case revokeRefreshTokens(hashes: [SecretHash], at: Timestamp)
+    case rememberConsent(ConsentRemembered, at: Timestamp)
+    case forgetConsent(userID: String, clientID: String)
     case createSigningKey(SigningKeyCreated, at: Timestamp)
     case activateSigningKey(kid: String, at: Timestamp)
+    case retireSigningKey(kid: String, at: Timestamp)
 
     /// Changes of the same kind that follow each other are written with one statement.
     var kind: Int {
@@ -25,9 +30,14 @@ enum ProjectionChange: Sendable, Equatable {
         case .redeemCode: 5
         case .issueAccessToken: 6
         case .revokeAccessTokens: 7
-        case .grantConsent: 8
-        case .createSigningKey: 9
-        case .activateSigningKey: 10
+        case .issueRefreshToken: 8
+        case .rotateRefreshToken: 9
+        case .revokeRefreshTokens: 10
+        case .rememberConsent: 11
+        case .forgetConsent: 12
+        case .createSigningKey: 13
+        case .activateSigningKey: 14
+        case .retireSigningKey: 15
         }
     }
 }
@@ -52,11 +62,22 @@ enum Projector {
         case AuthorizationCodeRedeemed.type:
             return [.redeemCode(codeHash: try EventJSON.decode(AuthorizationCodeRedeemed.self, from: payload).codeHash, at: at)]
         case TokensIssued.type:
-            return [.issueAccessToken(try EventJSON.decode(TokensIssued.self, from: payload), flowID: event.streamID, at: at)]
+            let issued = try EventJSON.decode(TokensIssued.self, from: payload)
+            return [.issueAccessToken(issued, flowID: event.streamID, at: at)]
+                + (issued.refreshToken == nil ? [] : [.issueRefreshToken(issued, flowID: event.streamID, at: at)])
         case TokensRevoked.type:
-            return [.revokeAccessTokens(ids: try EventJSON.decode(TokensRevoked.self, from: payload).accessTokenIDs, at: at)]
-        case ConsentGranted.type:
-            return [.grantConsent(try EventJSON.decode(ConsentGranted.self, from: payload), at: at)]
+            let revoked = try EventJSON.decode(TokensRevoked.self, from: payload)
+            return (revoked.accessTokenIDs.isEmpty ? [] : [.revokeAccessTokens(ids: revoked.accessTokenIDs, at: at)])
+                + (revoked.refreshTokenHashes.isEmpty ? [] : [.revokeRefreshTokens(hashes: revoked.refreshTokenHashes, at: at)])
+        case RefreshTokenRotated.type:
+            return [.rotateRefreshToken(hash: try EventJSON.decode(RefreshTokenRotated.self, from: payload).previousHash, at: at)]
+        case ConsentRemembered.type:
+            return [.rememberConsent(try EventJSON.decode(ConsentRemembered.self, from: payload), at: at)]
+        case ConsentRevoked.type:
+            let revoked = try EventJSON.decode(ConsentRevoked.self, from: payload)
+            return [.forgetConsent(userID: revoked.userID, clientID: revoked.clientID)]
+        case SigningKeyRetired.type:
+            return [.retireSigningKey(kid: try EventJSON.decode(SigningKeyRetired.self, from: payload).kid, at: at)]
         case SigningKeyCreated.type:
             return [.createSigningKey(try EventJSON.decode(SigningKeyCreated.self, from: payload), at: at)]
         case SigningKeyActivated.type:

@@ -24,8 +24,8 @@ public struct SessionRecord: Sendable, Equatable {
 
 /// Reads of the inline projections: each one indexed lookup, never a scan of the log.
 public struct ProjectionQueries: Sendable {
-    let client: PostgresClient
-    let logger: Logger
+    public let client: PostgresClient
+    public let logger: Logger
 
     /// Queries through `client`.
     public init(client: PostgresClient, logger: Logger) {

@@ -103,29 +103,52 @@ enum ProjectionWriter {
                 FROM unnest(\(rows.map(\.0))::text[], \(rows.map(\.1))::int8[]) AS x(j, at)
                 WHERE access_tokens.jti = x.j AND access_tokens.revoked_at IS NULL
                 """, logger: logger)
-        case .grantConsent:
-            // One row per user and client (an upsert may not touch a row twice in one statement).
-            var merged: [String: (ConsentGranted, Timestamp)] = [:]
-            for case .grantConsent(let consent, let at) in run {
-                let key = "\(consent.userID)\u{0}\(consent.clientID)"
-                if let (earlier, _) = merged[key] {
-                    var union = consent
-                    union.scope = Scope(earlier.scope.tokens + consent.scope.tokens)
-                    merged[key] = (union, at)
-                } else {
-                    merged[key] = (consent, at)
-                }
+        case .issueRefreshToken:
+            let rows = run.compactMap { change -> (TokensIssued, IssuedRefreshToken, String, Timestamp)? in
+                if case .issueRefreshToken(let tokens, let flow, let at) = change, let refresh = tokens.refreshToken {
+                    (tokens, refresh, flow, at)
+                } else { nil }
             }
-            let rows = Array(merged.values)
             try await connection.query("""
-                INSERT INTO consents (user_id, client_id, scope, granted_at)
-                SELECT u, c, string_to_array(s, ' '), vellum_ts(at)
-                FROM unnest(\(rows.map(\.0.userID))::text[], \(rows.map(\.0.clientID))::text[],
-                            \(rows.map(\.0.scope.description))::text[], \(rows.map(\.1.microsecondsSinceEpoch))::int8[]) AS x(u, c, s, at)
-                ON CONFLICT (user_id, client_id) DO UPDATE SET
-                    scope = ARRAY(SELECT DISTINCT t FROM unnest(consents.scope || EXCLUDED.scope) AS t ORDER BY t),
-                    granted_at = EXCLUDED.granted_at
+                INSERT INTO refresh_tokens (token_hash, flow_id, client_id, subject, scope, issued_at, expires_at)
+                SELECT h, f, c, s, string_to_array(sc, ' '), vellum_ts(i), vellum_ts(e)
+                FROM unnest(\(rows.map(\.1.hash.hex))::text[], \(rows.map(\.2))::text[], \(rows.map(\.0.clientID))::text[],
+                            \(rows.map(\.0.subject))::text[], \(rows.map(\.0.scope.description))::text[],
+                            \(rows.map(\.3.microsecondsSinceEpoch))::int8[], \(rows.map(\.1.expiresAt.microsecondsSinceEpoch))::int8[])
+                     AS x(h, f, c, s, sc, i, e)
+                ON CONFLICT (token_hash) DO NOTHING
                 """, logger: logger)
+        case .rotateRefreshToken:
+            let rows = run.compactMap { change -> (String, Int64)? in
+                if case .rotateRefreshToken(let hash, let at) = change { (hash.hex, at.microsecondsSinceEpoch) } else { nil }
+            }
+            try await connection.query("""
+                UPDATE refresh_tokens SET rotated_at = vellum_ts(x.at)
+                FROM unnest(\(rows.map(\.0))::text[], \(rows.map(\.1))::int8[]) AS x(h, at)
+                WHERE refresh_tokens.token_hash = x.h AND refresh_tokens.rotated_at IS NULL
+                """, logger: logger)
+        case .revokeRefreshTokens:
+            let rows = run.flatMap { change -> [(String, Int64)] in
+                if case .revokeRefreshTokens(let hashes, let at) = change { hashes.map { ($0.hex, at.microsecondsSinceEpoch) } } else { [] }
+            }
+            try await connection.query("""
+                UPDATE refresh_tokens SET revoked_at = vellum_ts(x.at)
+                FROM unnest(\(rows.map(\.0))::text[], \(rows.map(\.1))::int8[]) AS x(h, at)
+                WHERE refresh_tokens.token_hash = x.h AND refresh_tokens.revoked_at IS NULL
+                """, logger: logger)
+        case .rememberConsent:
+            for case .rememberConsent(let consent, let at) in run {
+                try await connection.query("""
+                    INSERT INTO consents (user_id, client_id, scope, remembered_at)
+                    VALUES (\(consent.userID), \(consent.clientID), \(consent.scope.tokens), vellum_ts(\(at.microsecondsSinceEpoch)))
+                    ON CONFLICT (user_id, client_id) DO UPDATE SET scope = EXCLUDED.scope, remembered_at = EXCLUDED.remembered_at
+                    """, logger: logger)
+            }
+        case .forgetConsent:
+            for case .forgetConsent(let userID, let clientID) in run {
+                try await connection.query(
+                    "DELETE FROM consents WHERE user_id = \(userID) AND client_id = \(clientID)", logger: logger)
+            }
         case .createSigningKey:
             for case .createSigningKey(let key, let at) in run {
                 try await connection.query("""
@@ -139,6 +162,13 @@ enum ProjectionWriter {
                 try await connection.query("""
                     UPDATE signing_keys SET activated_at = vellum_ts(\(at.microsecondsSinceEpoch))
                     WHERE kid = \(kid) AND activated_at IS NULL
+                    """, logger: logger)
+            }
+        case .retireSigningKey:
+            for case .retireSigningKey(let kid, let at) in run {
+                try await connection.query("""
+                    UPDATE signing_keys SET retired_at = vellum_ts(\(at.microsecondsSinceEpoch))
+                    WHERE kid = \(kid) AND retired_at IS NULL
                     """, logger: logger)
             }
         }

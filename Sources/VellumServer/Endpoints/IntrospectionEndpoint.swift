@@ -1,0 +1,54 @@
+import Hummingbird
+import VellumCore
+import VellumStore
+
+/// `POST /introspect` (RFC 7662): a client asks whether one of its tokens is active. It reads the
+/// projections only (one indexed lookup, after a signature check for JWTs) and never the log.
+/// Revoked, expired, rotated, unknown and other clients' tokens are all `{"active": false}`.
+struct IntrospectionEndpoint: Sendable {
+    let server: AuthorizationServer
+
+    func register(on router: Router<VellumRequestContext>) {
+        router.post("introspect") { request, context in
+            do {
+                return try await handle(request, context)
+            } catch let error as OAuthError {
+                return Responses.oauthError(error)
+            }
+        }
+    }
+
+    private func handle(_ request: Request, _ context: VellumRequestContext) async throws -> Response {
+        let form = try await request.formParameters()
+        let client = try await server.authenticateClient(request, form: form)
+        guard let token = form.value("token"), !token.isEmpty else { throw OAuthError.invalidRequest("token is required") }
+        guard let record = try await server.lookUpToken(token, hint: form.value("token_type_hint")),
+              record.clientID == client.clientID, record.isActive(at: server.now) else {
+            return Responses.json(["active": false])
+        }
+        return Responses.json(Introspection(
+            active: true, scope: record.scope.description, clientID: record.clientID, sub: record.subject,
+            exp: record.expiresAt.secondsSinceEpoch, iat: record.issuedAt.secondsSinceEpoch,
+            jti: record.kind == "access_token" ? record.id : nil,
+            tokenType: record.kind == "access_token" ? "Bearer" : "refresh_token",
+            iss: server.configuration.issuer, aud: record.clientID))
+    }
+}
+
+/// An active token's introspection response (RFC 7662 §2.2).
+struct Introspection: Encodable {
+    let active: Bool
+    let scope: String
+    let clientID: String
+    let sub: String
+    let exp: Int64
+    let iat: Int64
+    let jti: String?
+    let tokenType: String
+    let iss: String
+    let aud: String
+
+    enum CodingKeys: String, CodingKey {
+        case active, scope, clientID = "client_id", sub, exp, iat, jti, tokenType = "token_type", iss, aud
+    }
+}

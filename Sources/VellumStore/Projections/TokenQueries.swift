@@ -1,0 +1,97 @@
+public import VellumCore
+
+/// A token as the `access_tokens` or `refresh_tokens` projection holds it.
+public struct TokenRecord: Sendable, Equatable {
+    /// `access_token` or `refresh_token` (RFC 7662 `token_type` says `Bearer` for the former).
+    public let kind: String
+    /// The access token's `jti`, or the refresh token's hash.
+    public let id: String
+    /// The flow stream the token belongs to.
+    public let flowStream: String
+    public let clientID: String
+    public let subject: String
+    public let scope: Scope
+    public let issuedAt: Timestamp
+    public let expiresAt: Timestamp
+    public let revoked: Bool
+    /// For a refresh token: exchanged for its successor.
+    public let rotated: Bool
+
+    /// Whether it still works at `now`: not revoked, not rotated, not expired (by time alone).
+    public func isActive(at now: Timestamp) -> Bool { !revoked && !rotated && now < expiresAt }
+
+    /// The flow's id (the stream id without `flow-`).
+    public var flowID: String { String(flowStream.dropFirst("flow-".count)) }
+}
+
+extension ProjectionQueries {
+    private static let timeColumns = """
+        (extract(epoch FROM issued_at) * 1000000)::int8, (extract(epoch FROM expires_at) * 1000000)::int8
+        """
+
+    /// The access token with `jti`, if it is still in the projection.
+    public func accessToken(jti: String) async throws -> TokenRecord? {
+        let rows = try await client.query("""
+            SELECT jti, flow_id, client_id, subject, scope, \(unescaped: Self.timeColumns), revoked_at IS NOT NULL
+            FROM access_tokens WHERE jti = \(jti)
+            """, logger: logger)
+        for try await (id, flow, clientID, subject, scope, issued, expires, revoked) in rows.decode(
+            (String, String, String, String, [String], Int64, Int64, Bool).self
+        ) {
+            return TokenRecord(kind: "access_token", id: id, flowStream: flow, clientID: clientID, subject: subject,
+                               scope: Scope(scope), issuedAt: Timestamp(microsecondsSinceEpoch: issued),
+                               expiresAt: Timestamp(microsecondsSinceEpoch: expires), revoked: revoked, rotated: false)
+        }
+        return nil
+    }
+
+    /// The refresh token hashing to `hash`, if it is still in the projection.
+    public func refreshToken(hash: SecretHash) async throws -> TokenRecord? {
+        let rows = try await client.query("""
+            SELECT token_hash, flow_id, client_id, subject, scope, \(unescaped: Self.timeColumns),
+                   revoked_at IS NOT NULL, rotated_at IS NOT NULL
+            FROM refresh_tokens WHERE token_hash = \(hash.hex)
+            """, logger: logger)
+        for try await (id, flow, clientID, subject, scope, issued, expires, revoked, rotated) in rows.decode(
+            (String, String, String, String, [String], Int64, Int64, Bool, Bool).self
+        ) {
+            return TokenRecord(kind: "refresh_token", id: id, flowStream: flow, clientID: clientID, subject: subject,
+                               scope: Scope(scope), issuedAt: Timestamp(microsecondsSinceEpoch: issued),
+                               expiresAt: Timestamp(microsecondsSinceEpoch: expires), revoked: revoked, rotated: rotated)
+        }
+        return nil
+    }
+
+    /// The scope `userID` asked Vellum to remember for `clientID`, if any.
+    public func rememberedConsent(userID: String, clientID: String) async throws -> Scope? {
+        let rows = try await client.query(
+            "SELECT scope FROM consents WHERE user_id = \(userID) AND client_id = \(clientID)", logger: logger)
+        for try await scope in rows.decode([String].self) { return Scope(scope) }
+        return nil
+    }
+
+    /// Every remembered consent of `userID`: client, scope, when.
+    public func rememberedConsents(userID: String) async throws -> [(clientID: String, scope: Scope, rememberedAt: Timestamp)] {
+        let rows = try await client.query("""
+            SELECT client_id, scope, (extract(epoch FROM remembered_at) * 1000000)::int8
+            FROM consents WHERE user_id = \(userID) ORDER BY client_id
+            """, logger: logger)
+        var consents: [(String, Scope, Timestamp)] = []
+        for try await (clientID, scope, at) in rows.decode((String, [String], Int64).self) {
+            consents.append((clientID, Scope(scope), Timestamp(microsecondsSinceEpoch: at)))
+        }
+        return consents
+    }
+
+    /// The flows in which `userID` holds tokens of `clientID` that are not revoked.
+    public func flowsWithTokens(userID: String, clientID: String) async throws -> [String] {
+        let rows = try await client.query("""
+            SELECT flow_id FROM access_tokens WHERE subject = \(userID) AND client_id = \(clientID) AND revoked_at IS NULL
+            UNION
+            SELECT flow_id FROM refresh_tokens WHERE subject = \(userID) AND client_id = \(clientID) AND revoked_at IS NULL
+            """, logger: logger)
+        var flows: [String] = []
+        for try await flow in rows.decode(String.self) { flows.append(flow) }
+        return flows.sorted()
+    }
+}
