@@ -13,6 +13,13 @@ public struct ProjectionPruner: Sendable {
         public var refreshTokens = 0
         public var sessions = 0
         public var total: Int { codes + accessTokens + refreshTokens + sessions }
+
+        public init(codes: Int = 0, accessTokens: Int = 0, refreshTokens: Int = 0, sessions: Int = 0) {
+            self.codes = codes
+            self.accessTokens = accessTokens
+            self.refreshTokens = refreshTokens
+            self.sessions = sessions
+        }
     }
 
     let client: PostgresClient

@@ -134,6 +134,13 @@ struct AuthorizationCodeFlowTests {
                 #expect(metadata["authorization_endpoint"] as? String == server.issuer + "/authorize")
                 #expect(metadata["token_endpoint"] as? String == server.issuer + "/token")
                 #expect(metadata["jwks_uri"] as? String == server.issuer + "/jwks.json")
+                #expect(metadata["revocation_endpoint"] as? String == server.issuer + "/revoke")
+                #expect(metadata["introspection_endpoint"] as? String == server.issuer + "/introspect")
+                #expect(metadata["userinfo_endpoint"] as? String == server.issuer + "/userinfo")
+                #expect(metadata["id_token_signing_alg_values_supported"] as? [String] == ["ES256"])
+                #expect(metadata["subject_types_supported"] as? [String] == ["public"])
+                #expect((metadata["claims_supported"] as? [String])?.contains("nonce") == true)
+                #expect(metadata["grant_types_supported"] as? [String] == ["authorization_code", "refresh_token"])
                 #expect(metadata["code_challenge_methods_supported"] as? [String] == ["S256"])
                 #expect(metadata["response_types_supported"] as? [String] == ["code"])
                 #expect(metadata["authorization_response_iss_parameter_supported"] as? Bool == true)
@@ -163,14 +170,20 @@ struct AuthorizationCodeFlowTests {
 
     @Test func noSecretIsStoredInClear() async throws {
         try await TestServer.with { server in
-            let client = try await server.registerClient()
+            let client = try await server.registerClient(refreshTokens: true)
             try await server.createUser()
             var browser = Browser(server)
             let (_, code) = try await browser.authorize(clientID: client.clientID)
             let answer = try await server.token(TestServer.codeForm(code), basic: (client.clientID, client.secret!))
             let accessToken = try #require(answer.accessToken)
+            let idToken = try #require(answer.json["id_token"] as? String)
+            let refreshToken = try #require(answer.json["refresh_token"] as? String)
+            let refreshed = try await server.token([("grant_type", "refresh_token"), ("refresh_token", refreshToken)],
+                                                   basic: (client.clientID, client.secret!))
             let session = try #require(browser.cookies["vellum_session"])
-            let secrets = [code, accessToken, client.secret!, TestServer.password, session]
+            let secrets = [code, accessToken, idToken, refreshToken, try #require(refreshed.json["refresh_token"] as? String),
+                           try #require(refreshed.accessToken), client.secret!, TestServer.password, session,
+                           try #require(browser.cookies["vellum_csrf"])]
 
             let dump = try await withConnection(server.database) { connection in
                 var text = ""
