@@ -93,6 +93,15 @@ struct ServeCommandTests {
         let duplicate = try Self.run(executable, ["users", "create", "--username", "carol", "--password-stdin",
                                                   "--data-dir", dataDirectory], input: "a long enough password\n")
         #expect(duplicate.status != 0)
+        let consents = try Self.run(executable, ["consents", "list", "--user", "carol", "--json", "--data-dir", dataDirectory])
+        #expect(consents.status == 0)
+        #expect(consents.output.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
+        let rotated = try Self.run(executable, ["keys", "rotate", "--activate-in", "3600", "--data-dir", dataDirectory])
+        #expect(rotated.status == 0, "the CLI decrypts nothing but shares the server's master key file")
+        #expect(rotated.output.hasPrefix("published signing key"))
+        let jwks = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/jwks.json")!).0
+        #expect((try JSONSerialization.jsonObject(with: jwks) as? [String: [Any]])?["keys"]?.count == 2,
+                "the new key is published before it signs")
         #expect(await Self.status(readyz) == 200, "the server keeps running after the CLI commands end")
 
         process.interrupt()
