@@ -9,19 +9,12 @@ struct IntrospectionEndpoint: Sendable {
     let server: AuthorizationServer
 
     func register(on router: Router<VellumRequestContext>) {
-        router.post("introspect") { request, context in
-            do {
-                return try await handle(request, context)
-            } catch let error as OAuthError {
-                return Responses.oauthError(error)
-            }
-        }
+        // An OAuthError thrown here becomes its JSON answer in StorageErrorMiddleware.
+        router.post("introspect") { request, context in try await handle(request, context) }
     }
 
     private func handle(_ request: Request, _ context: VellumRequestContext) async throws -> Response {
-        let form = try await request.formParameters()
-        let client = try await server.authenticateClient(request, form: form)
-        guard let token = form.value("token"), !token.isEmpty else { throw OAuthError.invalidRequest("token is required") }
+        let (form, client, token) = try await server.tokenRequest(request)
         guard let record = try await server.lookUpToken(token, hint: form.value("token_type_hint")),
               record.clientID == client.clientID, record.isActive(at: server.now) else {
             return Responses.json(["active": false])

@@ -10,19 +10,12 @@ struct RevocationEndpoint: Sendable {
     let server: AuthorizationServer
 
     func register(on router: Router<VellumRequestContext>) {
-        router.post("revoke") { request, context in
-            do {
-                return try await handle(request, context)
-            } catch let error as OAuthError {
-                return Responses.oauthError(error)
-            }
-        }
+        // An OAuthError thrown here becomes its JSON answer in StorageErrorMiddleware.
+        router.post("revoke") { request, context in try await handle(request, context) }
     }
 
     private func handle(_ request: Request, _ context: VellumRequestContext) async throws -> Response {
-        let form = try await request.formParameters()
-        let client = try await server.authenticateClient(request, form: form)
-        guard let token = form.value("token"), !token.isEmpty else { throw OAuthError.invalidRequest("token is required") }
+        let (form, client, token) = try await server.tokenRequest(request)
         if let hint = form.value("token_type_hint"), !["access_token", "refresh_token"].contains(hint) {
             throw OAuthError(.unsupportedTokenType, "token_type_hint must be access_token or refresh_token")
         }

@@ -10,13 +10,8 @@ struct TokenEndpoint: Sendable {
     let server: AuthorizationServer
 
     func register(on router: Router<VellumRequestContext>) {
-        router.post("token") { request, context in
-            do {
-                return try await handle(request, context)
-            } catch let error as OAuthError {
-                return Responses.oauthError(error)
-            }
-        }
+        // An OAuthError thrown here becomes its JSON answer in StorageErrorMiddleware.
+        router.post("token") { request, context in try await handle(request, context) }
         router.on("token", method: .get) { _, _ in
             var response = Responses.oauthError(.invalidRequest("the token endpoint accepts only POST"))
             response.status = .methodNotAllowed

@@ -1,7 +1,17 @@
+import Hummingbird
 import VellumCore
 import VellumStore
 
 extension AuthorizationServer {
+    /// The form, the authenticated client and the `token` parameter of a revocation or
+    /// introspection request.
+    func tokenRequest(_ request: Request) async throws -> (form: RequestParameters, client: RegisteredClient, token: String) {
+        let form = try await request.formParameters()
+        let client = try await authenticateClient(request, form: form)
+        guard let token = form.value("token"), !token.isEmpty else { throw OAuthError.invalidRequest("token is required") }
+        return (form, client, token)
+    }
+
     /// Finds the token a client presented: a JWT access token (its signature verified against the
     /// published keys, then looked up by `jti`) or an opaque refresh token (looked up by hash).
     /// One indexed lookup either way; `hint` (RFC 7009 §2.1, RFC 7662 §2.1) only sets the order.
