@@ -50,6 +50,7 @@ let package = Package(
             dependencies: [
                 "VellumCore",
                 "VellumMigrations",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -92,6 +93,7 @@ let package = Package(
                 "VellumStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tools/vellum-audit",
             swiftSettings: swiftSettings

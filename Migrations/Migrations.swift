@@ -21,5 +21,6 @@ public enum EmbeddedMigrations {
         Migration(version: 1, name: "v0001_event_store.sql", bytes: PackageResources.v0001_event_store_sql),
         Migration(version: 2, name: "v0002_projections.sql", bytes: PackageResources.v0002_projections_sql),
         Migration(version: 3, name: "v0003_token_lifecycle.sql", bytes: PackageResources.v0003_token_lifecycle_sql),
+        Migration(version: 4, name: "v0004_audit.sql", bytes: PackageResources.v0004_audit_sql),
     ]
 }

@@ -29,7 +29,7 @@ CREATE TABLE streams (
 CREATE FUNCTION vellum_refuse_event_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'the event log is append-only: % on events is refused', TG_OP
+    RAISE EXCEPTION 'the event log is append-only: % on % is refused', TG_OP, TG_TABLE_NAME
         USING ERRCODE = 'insufficient_privilege';
 END;
 $$;

@@ -35,6 +35,8 @@ struct Serve: AsyncParsableCommand {
         configuration.keyActivationDelay = try Environment.seconds("VELLUM_KEY_ACTIVATION_DELAY", allowZero: true) ?? configuration.keyActivationDelay
         configuration.pruneAfter = try Environment.seconds("VELLUM_PRUNE_AFTER", allowZero: true) ?? configuration.pruneAfter
         configuration.maintenanceInterval = try Environment.seconds("VELLUM_MAINTENANCE_INTERVAL") ?? configuration.maintenanceInterval
+        configuration.sealInterval = try Environment.seconds("VELLUM_SEAL_INTERVAL") ?? configuration.sealInterval
+        configuration.checkpointFile = Environment.value("VELLUM_CHECKPOINT_FILE")
         let masterKey = try MasterKey.load(
             environment: ProcessInfo.processInfo.environment, dataDirectory: database.dataDirectoryPath, logger: logger)
 

@@ -22,6 +22,7 @@ public func buildApplication(
         keys: SigningKeys(store: store, masterKey: masterKey, logger: logger), csrf: CSRFProtection(masterKey: masterKey),
         logger: logger)
 
+    let ready = ReadinessGate()
     let router = Router(context: VellumRequestContext.self)
     router.middlewares.add(StorageErrorMiddleware(logger: logger))
     HealthEndpoints(client: client).register(on: router)
@@ -38,12 +39,17 @@ public func buildApplication(
     var application = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vellum"),
-        services: [client, appender, MaintenanceService(server: server, pruner: ProjectionPruner(client: client, logger: logger))],
+        services: [
+            client, appender,
+            MaintenanceService(server: server, pruner: ProjectionPruner(client: client, logger: logger), ready: ready),
+            CatchUpService(server: server, runner: CatchUpRunner(client: client, logger: logger), masterKey: masterKey, ready: ready),
+        ],
         logger: logger
     )
     application.beforeServerStarts {
         let applied = try await Migrator(client: client, logger: logger).migrate()
         try await server.keys.prepare(metadata: EventMetadata(instance: configuration.instanceID, actor: .system))
+        ready.open()
         logger.info("ready", metadata: ["migrations_applied": "\(applied)", "issuer": "\(configuration.issuer)"])
     }
     return application

@@ -10,8 +10,10 @@ import VellumStore
 struct MaintenanceService: Service {
     let server: AuthorizationServer
     let pruner: ProjectionPruner
+    let ready: ReadinessGate
 
     func run() async throws {
+        guard await ready.wait() else { return }
         let interval = Duration.seconds(server.configuration.maintenanceInterval)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {

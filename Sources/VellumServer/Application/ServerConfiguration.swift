@@ -31,6 +31,11 @@ public struct ServerConfiguration: Sendable {
     /// How long projections keep expired or revoked codes, tokens and sessions before the pruner
     /// deletes them (`VELLUM_PRUNE_AFTER`, default 1 day). The log keeps everything.
     public var pruneAfter: Int64 = 86400
+    /// Seconds between two rounds of the sealer and the audit index; at most this long between two
+    /// signed checkpoints while events arrive (`VELLUM_SEAL_INTERVAL`, default 1).
+    public var sealInterval: Int64 = 1
+    /// A file every checkpoint is also appended to, for shipping off the database (`VELLUM_CHECKPOINT_FILE`).
+    public var checkpointFile: String?
     /// Seconds between two runs of the background maintenance: key activation and retirement,
     /// pruning (`VELLUM_MAINTENANCE_INTERVAL`, default 60).
     public var maintenanceInterval: Int64 = 60

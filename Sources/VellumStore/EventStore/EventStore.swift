@@ -49,7 +49,14 @@ public struct EventStore: Sendable {
     /// `(tx_id, position)`, reading only transactions older than every one still running, so
     /// that an event whose transaction commits late is never passed over.
     public func readLog(after cursor: LogCursor = .start, limit: Int = 1_000) async throws -> [RecordedEvent] {
-        let rows = try await client.query("""
+        try await client.withConnection { connection in
+            try await Self.readLog(after: cursor, limit: limit, on: connection, logger: logger)
+        }
+    }
+
+    /// ``readLog(after:limit:)`` on a given connection (a catch-up projection's transaction).
+    static func readLog(after cursor: LogCursor, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [RecordedEvent] {
+        let rows = try await connection.query("""
             SELECT \(unescaped: Self.columns) FROM events
             WHERE (tx_id, position) > (\(String(cursor.transactionID))::xid8, \(cursor.position))
               AND tx_id < pg_snapshot_xmin(pg_current_snapshot())

@@ -10,6 +10,16 @@ public struct ChainFault: Sendable, Equatable, CustomStringConvertible {
         case truncated
         /// The stream's head hash does not match its last event.
         case headMismatch = "head mismatch"
+        /// A sealed event now stands at another place (its stream or version changed, or positions swapped).
+        case reordered
+        /// Every event of a sealed stream is gone, and its head with them.
+        case deletedStream = "deleted stream"
+        /// An event older than the sealing interval has no seal: the sealer was stopped, or seals were removed.
+        case unsealed
+        /// The seal chain (or a seal) no longer matches the events or itself.
+        case sealBroken = "seal chain broken"
+        /// A checkpoint does not match the recomputed seal chain, or its signature does not verify.
+        case checkpointMismatch = "checkpoint mismatch"
     }
 
     /// The kind of fault.
@@ -17,21 +27,27 @@ public struct ChainFault: Sendable, Equatable, CustomStringConvertible {
     /// The position of the first event that does not verify (for a truncated stream, its last
     /// remaining event's position, or nil when no event of it remains).
     public let position: Int64?
-    /// The stream.
+    /// The stream (empty when the fault concerns the seal chain as a whole).
     public let streamID: String
-    /// The version at which the chain breaks.
+    /// The version at which the chain breaks (0 when not about one event).
     public let version: Int64
+    /// What else is known, for the report (`seal 1234`, `checkpoint at seal 5000`, …).
+    public var detail: String = ""
 
     /// A fault of `kind` in `streamID` at `version` (event `position`, when one is left).
-    public init(kind: Kind, position: Int64?, streamID: String, version: Int64) {
+    public init(kind: Kind, position: Int64?, streamID: String, version: Int64, detail: String = "") {
         self.kind = kind
         self.position = position
         self.streamID = streamID
         self.version = version
+        self.detail = detail
     }
 
     public var description: String {
         let at = position.map { "position \($0)" } ?? "no position"
-        return "\(kind.rawValue) at \(at) (\(streamID) version \(version))"
+        var context: [String] = []
+        if !streamID.isEmpty { context.append(version > 0 ? "\(streamID) version \(version)" : streamID) }
+        if !detail.isEmpty { context.append(detail) }
+        return "\(kind.rawValue) at \(at)" + (context.isEmpty ? "" : " (\(context.joined(separator: ", ")))")
     }
 }

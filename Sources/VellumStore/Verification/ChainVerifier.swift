@@ -30,8 +30,8 @@ public struct ChainVerifier: Sendable {
         self.logger = logger
     }
 
-    /// Verifies every stream.
-    public func verify() async throws -> Report {
+    /// Verifies every stream; `progress` is called every 100,000 events with the count so far.
+    public func verify(progress: @Sendable (Int) -> Void = { _ in }) async throws -> Report {
         var report = Report()
         var heads: [String: (version: Int64, hash: [UInt8])] = [:]
         for try await (streamID, version, hash) in try await client.query(
@@ -47,6 +47,7 @@ public struct ChainVerifier: Sendable {
         for try await row in rows {
             let event = try EventStore.decode(row)
             report.events += 1
+            if report.events % 100_000 == 0 { progress(report.events) }
             if let finished = walker.next(event) {
                 report.close(finished, head: heads.removeValue(forKey: finished.streamID))
             }

@@ -2,7 +2,7 @@ import VellumCore
 
 /// Walks events ordered by `(stream_id, stream_version)` and recomputes each stream's chain.
 /// Pure, so the same walk serves the store's verifier and tests.
-struct StreamChainWalker {
+struct StreamChainWalker: Sendable {
     /// A stream that has been read to its end.
     struct Finished {
         let streamID: String

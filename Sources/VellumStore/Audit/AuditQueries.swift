@@ -1,0 +1,114 @@
+public import Logging
+public import PostgresNIO
+public import VellumCore
+
+/// A flow as the audit index lists it.
+public struct AuditedFlow: Sendable, Equatable, Codable {
+    public let flowID: String
+    public let clientID: String
+    public let userID: String?
+    public let username: String?
+    public let remoteIP: String?
+    public let startedAt: Timestamp
+    public let updatedAt: Timestamp
+    public let outcome: String
+
+    enum CodingKeys: String, CodingKey {
+        case flowID = "flow", clientID = "client_id", userID = "user_id", username, remoteIP = "remote_ip"
+        case startedAt = "started_at", updatedAt = "updated_at", outcome
+    }
+}
+
+/// The auditor's reads: finding flows from what an investigator holds. SELECT only.
+public struct AuditQueries: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// The flow stream a code hash, access token `jti` or refresh token hash belongs to: from the
+    /// audit index, else (for tokens issued since the index last caught up) from the log itself.
+    public func flowStream(tokenKey: String, kind: String) async throws -> String? {
+        for try await flow in try await client.query(
+            "SELECT flow_id FROM audit_tokens WHERE token_key = \(tokenKey)", logger: logger
+        ).decode(String.self) {
+            return "flow-\(flow)"
+        }
+        let (type, path) = switch kind {
+        case "authorization_code": (AuthorizationCodeIssued.type, "{code_hash}")
+        case "access_token": (TokensIssued.type, "{access_token_id}")
+        default: (TokensIssued.type, "{refresh_token,hash}")
+        }
+        // The tail the index has not reached: events after its checkpoint.
+        let rows = try await client.query("""
+            SELECT e.stream_id FROM events e
+            WHERE (e.tx_id, e.position) > COALESCE(
+                    (SELECT (c.tx_id, c.position) FROM projection_checkpoints c WHERE c.name = 'audit_index'),
+                    ('0'::xid8, 0::int8))
+              AND e.type = \(type) AND e.payload #>> \(path)::text[] = \(tokenKey)
+            LIMIT 1
+            """, logger: logger)
+        for try await stream in rows.decode(String.self) { return stream }
+        return nil
+    }
+
+    /// The events of a flow in version order, as replay input.
+    public func flowEvents(_ streamID: String) async throws -> [ReplayInput] {
+        let rows = try await client.query("""
+            SELECT position, (extract(epoch FROM recorded_at) * 1000000)::int8, type, payload::text, metadata::text
+            FROM events WHERE stream_id = \(streamID) ORDER BY stream_version
+            """, logger: logger)
+        var events: [ReplayInput] = []
+        for try await (position, time, type, payload, metadata) in rows.decode((Int64, Int64, String, String, String).self) {
+            events.append(ReplayInput(position: position, time: Timestamp(microsecondsSinceEpoch: time), type: type,
+                                      payload: payload, metadata: metadata))
+        }
+        return events
+    }
+
+    /// Flows of a user (by username or id) or of a client, started in `[since, until)`, newest first.
+    public func flows(user: String? = nil, clientID: String? = nil, since: Timestamp, until: Timestamp, limit: Int = 500) async throws -> [AuditedFlow] {
+        let rows = try await client.query("""
+            SELECT flow_id, client_id, user_id, username, remote_ip,
+                   (extract(epoch FROM started_at) * 1000000)::int8, (extract(epoch FROM updated_at) * 1000000)::int8, outcome
+            FROM audit_flows
+            WHERE (\(user)::text IS NULL OR username = \(user) OR user_id = \(user))
+              AND (\(clientID)::text IS NULL OR client_id = \(clientID))
+              AND started_at >= vellum_ts(\(since.microsecondsSinceEpoch)) AND started_at < vellum_ts(\(until.microsecondsSinceEpoch))
+            ORDER BY started_at DESC LIMIT \(limit)
+            """, logger: logger)
+        var flows: [AuditedFlow] = []
+        for try await (flow, client, userID, username, ip, started, updated, outcome) in rows.decode(
+            (String, String, String?, String?, String?, Int64, Int64, String).self
+        ) {
+            flows.append(AuditedFlow(flowID: flow, clientID: client, userID: userID, username: username, remoteIP: ip,
+                                     startedAt: Timestamp(microsecondsSinceEpoch: started),
+                                     updatedAt: Timestamp(microsecondsSinceEpoch: updated), outcome: outcome))
+        }
+        return flows
+    }
+
+    /// Whether a stream's chain verifies and each of its events is sealed where it stands;
+    /// nil when it holds, else the first fault.
+    public func streamFault(_ streamID: String) async throws -> ChainFault? {
+        let events = try await EventStore.decode(try await client.query("""
+            SELECT \(unescaped: EventStore.columns) FROM events WHERE stream_id = \(streamID) ORDER BY stream_version
+            """, logger: logger))
+        var walker = StreamChainWalker()
+        for event in events { _ = walker.next(event) }
+        if let fault = walker.finish()?.fault { return fault }
+        let seals = try await client.query("""
+            SELECT e.position, s.stream_id, s.stream_version FROM events e LEFT JOIN seals s ON s.position = e.position
+            WHERE e.stream_id = \(streamID) ORDER BY e.stream_version
+            """, logger: logger)
+        for try await (position, sealedStream, sealedVersion) in seals.decode((Int64, String?, Int64?).self) {
+            if let sealedStream, sealedStream != streamID || events.first(where: { $0.position == position })?.version != sealedVersion {
+                return ChainFault(kind: .reordered, position: position, streamID: streamID, version: sealedVersion ?? 0)
+            }
+        }
+        return nil
+    }
+}
