@@ -21,16 +21,13 @@ struct Verify: AsyncParsableCommand {
         let shipped = try checkpoints.map(Self.readCheckpoints) ?? []
         let cutoff = Timestamp(Date()).adding(seconds: -unsealedGrace)
         let start = ContinuousClock.now
-        let (streams, seals) = try await options.withClient { handle in
-            let streams = try await ChainVerifier(client: handle.client, logger: handle.logger).verify { count in
-                printError("streams: \(count) events verified…")
-            }
-            let seals = try await SealVerifier(client: handle.client, logger: handle.logger).verify(
-                unsealedBefore: cutoff, shippedCheckpoints: shipped) { count in printError("seals: \(count) verified…") }
-            return (streams, seals)
+        let report = try await options.withClient { handle in
+            try await LogVerifier(client: handle.client, logger: handle.logger).verify(
+                unsealedBefore: cutoff, shippedCheckpoints: shipped, progress: printError)
         }
+        let (streams, seals) = (report.streams, report.seals)
         let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18 + Double((ContinuousClock.now - start).components.seconds)
-        let faults = (streams.faults + seals.faults).sorted { ($0.position ?? .max) < ($1.position ?? .max) }
+        let faults = report.faults
         print("events:      \(streams.events) in \(streams.streams) streams")
         print("seals:       \(seals.seals), checkpoints: \(seals.checkpoints) (\(shipped.count) shipped), unsealed: \(seals.unsealed)")
         print("time:        \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", Double(streams.events) / max(seconds, 0.001))) events/s)")

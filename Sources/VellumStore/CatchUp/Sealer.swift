@@ -46,7 +46,15 @@ public struct Sealer: CatchUpProjection {
             sealSeq = seq
             chain = Array(buffer: hash)
         }
+        var lastCheckpoint: (seq: Int64, at: Int64) = (0, 0)
+        for try await (seq, at) in try await connection.query("""
+            SELECT seal_seq, (extract(epoch FROM signed_at) * 1000000)::int8 FROM checkpoints ORDER BY seal_seq DESC LIMIT 1
+            """, logger: logger).decode((Int64, Int64).self) {
+            lastCheckpoint = (seq, at)
+        }
+
         var seqs: [Int64] = [], chains: [ByteBuffer] = []
+        var due: [(seq: Int64, chain: [UInt8])] = []
         seqs.reserveCapacity(events.count)
         chains.reserveCapacity(events.count)
         for event in events {
@@ -54,26 +62,24 @@ public struct Sealer: CatchUpProjection {
             chain = SealChain.next(previous: chain, sealSeq: sealSeq, eventHash: event.hash)
             seqs.append(sealSeq)
             chains.append(ByteBuffer(bytes: chain))
+            if sealSeq - (due.last?.seq ?? lastCheckpoint.seq) >= checkpointEvents { due.append((sealSeq, chain)) }
         }
         try await connection.query("""
             INSERT INTO seals (seal_seq, position, chain_hash, stream_id, stream_version)
             SELECT * FROM unnest(\(seqs)::int8[], \(events.map(\.position))::int8[], \(chains)::bytea[],
                                  \(events.map(\.streamID))::text[], \(events.map(\.version))::int8[])
             """, logger: logger)
-        try await checkpointIfDue(sealSeq: sealSeq, chain: chain, on: connection, logger: logger)
+
+        let time = now()
+        if due.last?.seq != sealSeq && time.microsecondsSinceEpoch - lastCheckpoint.at >= checkpointInterval {
+            due.append((sealSeq, chain))
+        }
+        for checkpoint in due {
+            try await sign(sealSeq: checkpoint.seq, chain: checkpoint.chain, at: time, on: connection, logger: logger)
+        }
     }
 
-    private func checkpointIfDue(sealSeq: Int64, chain: [UInt8], on connection: PostgresConnection, logger: Logger) async throws {
-        var lastSeq: Int64 = 0
-        var lastAt: Int64 = 0
-        for try await (seq, at) in try await connection.query("""
-            SELECT seal_seq, (extract(epoch FROM signed_at) * 1000000)::int8 FROM checkpoints ORDER BY seal_seq DESC LIMIT 1
-            """, logger: logger).decode((Int64, Int64).self) {
-            lastSeq = seq
-            lastAt = at
-        }
-        let time = now()
-        guard sealSeq - lastSeq >= checkpointEvents || time.microsecondsSinceEpoch - lastAt >= checkpointInterval else { return }
+    private func sign(sealSeq: Int64, chain: [UInt8], at time: Timestamp, on connection: PostgresConnection, logger: Logger) async throws {
         let signature = try signer.sign(CheckpointMessage.bytes(sealSeq: sealSeq, chainHash: chain, signedAt: time))
         try await connection.query("""
             INSERT INTO checkpoints (seal_seq, chain_hash, signed_at, key_id, signature)

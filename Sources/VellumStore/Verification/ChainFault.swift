@@ -43,6 +43,27 @@ public struct ChainFault: Sendable, Equatable, CustomStringConvertible {
         self.detail = detail
     }
 
+    /// At one position, the more specific finding comes first: a reordered, missing or deleted event
+    /// also breaks its hash chain, but "reordered" says more than "altered".
+    var specificity: Int {
+        switch kind {
+        case .deletedStream: 0
+        case .reordered: 1
+        case .missing: 2
+        case .truncated: 3
+        case .altered: 4
+        case .headMismatch: 5
+        case .sealBroken: 6
+        case .unsealed: 7
+        case .checkpointMismatch: 8
+        }
+    }
+
+    /// Faults in report order: by position (faults of no position last), the most specific first.
+    public static func reportOrder(_ faults: [ChainFault]) -> [ChainFault] {
+        faults.sorted { ($0.position ?? .max, $0.specificity) < ($1.position ?? .max, $1.specificity) }
+    }
+
     public var description: String {
         let at = position.map { "position \($0)" } ?? "no position"
         var context: [String] = []

@@ -59,7 +59,7 @@ public struct ChainVerifier: Sendable {
         for (streamID, head) in heads {
             report.faults.append(ChainFault(kind: .truncated, position: nil, streamID: streamID, version: head.version))
         }
-        report.faults.sort { ($0.position ?? .max, $0.streamID) < ($1.position ?? .max, $1.streamID) }
+        report.faults = ChainFault.reportOrder(report.faults)
         return report
     }
 }

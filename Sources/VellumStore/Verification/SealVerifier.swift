@@ -33,7 +33,7 @@ public struct SealVerifier: Sendable {
     public func verify(unsealedBefore: Timestamp, shippedCheckpoints: [Checkpoint] = [],
                        progress: @Sendable (Int) -> Void = { _ in }) async throws -> Report {
         var report = Report()
-        var checkpoints = try await storedCheckpoints()
+        let checkpoints = try await storedCheckpoints()
         let checkpointSeqs = Set(checkpoints.map(\.sealSeq) + shippedCheckpoints.map(\.sealSeq))
         var chainAt: [Int64: [UInt8]] = [:]
 
@@ -70,8 +70,10 @@ public struct SealVerifier: Sendable {
             }
             chain = SealChain.next(previous: chain, sealSeq: seq, eventHash: Array(buffer: hash))
             if !chainBroken && chain != Array(buffer: stored) {
-                report.faults.append(ChainFault(kind: .sealBroken, position: position, streamID: stream, version: version,
-                                                detail: "seal \(seq) does not match the event's hash"))
+                // The chain held up to the previous seal, so this event's hash is not the one sealed:
+                // it was altered (and its stream chain rewritten to match, or the stream check says so too).
+                report.faults.append(ChainFault(kind: .altered, position: position, streamID: stream, version: version,
+                                                detail: "its hash differs from the one sealed as \(seq)"))
                 chainBroken = true
             }
             if checkpointSeqs.contains(seq) { chainAt[seq] = chain }
@@ -86,7 +88,6 @@ public struct SealVerifier: Sendable {
                 }
             }
         }
-        checkpoints.removeAll()
 
         let unsealed = try await client.query("""
             SELECT e.position, e.stream_id, e.stream_version, count(*) OVER ()

@@ -1,0 +1,31 @@
+public import Logging
+public import PostgresNIO
+public import VellumCore
+
+/// Everything `vellum-audit verify` checks: every stream's chain (ChainVerifier), then the seal
+/// chain, the checkpoints and the unsealed tail (SealVerifier), with the faults in report order.
+public struct LogVerifier: Sendable {
+    public struct Report: Sendable {
+        public var streams: ChainVerifier.Report
+        public var seals: SealVerifier.Report
+        /// Every fault, by position, the most specific first.
+        public var faults: [ChainFault] { ChainFault.reportOrder(streams.faults + seals.faults) }
+        public var isValid: Bool { faults.isEmpty }
+    }
+
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func verify(unsealedBefore: Timestamp, shippedCheckpoints: [Checkpoint] = [],
+                       progress: @Sendable (String) -> Void = { _ in }) async throws -> Report {
+        let streams = try await ChainVerifier(client: client, logger: logger).verify { progress("streams: \($0) events verified…") }
+        let seals = try await SealVerifier(client: client, logger: logger).verify(
+            unsealedBefore: unsealedBefore, shippedCheckpoints: shippedCheckpoints) { progress("seals: \($0) verified…") }
+        return Report(streams: streams, seals: seals)
+    }
+}
