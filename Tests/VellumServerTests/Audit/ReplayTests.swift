@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+import VellumCore
+import VellumServer
+import VellumStore
+import VellumTestSupport
+
+@Suite("Forensic replay")
+struct ReplayTests {
+    private func replay(_ server: TestServer, stream: String, asOf: Timestamp? = nil) async throws -> [ReplayStep] {
+        let events = try await AuditQueries(client: server.store.client, logger: TestCluster.logger).flowEvents(stream)
+        return try FlowReplay.steps(events, asOf: asOf)
+    }
+
+    private func flowStream(_ server: TestServer, key: String, kind: String) async throws -> String? {
+        try await AuditQueries(client: server.store.client, logger: TestCluster.logger).flowStream(tokenKey: key, kind: kind)
+    }
+
+    @Test func aCompleteFlowFromItsIdItsCodeAndItsToken() async throws {
+        try await TestServer.with { server in
+            let client = try await server.registerClient(refreshTokens: true)
+            try await server.createUser()
+            var browser = Browser(server)
+            let (flow, code) = try await browser.authorize(clientID: client.clientID)
+            let tokens = try await server.token(TestServer.codeForm(code), basic: (client.clientID, client.secret!))
+            let claims = try await AuthorizationCodeFlowTests.verifyAccessToken(try #require(tokens.accessToken), server: server)
+            let refresh = try #require(tokens.json["refresh_token"] as? String)
+
+            // Found from a raw code, a raw access token's jti, a raw refresh token: before the
+            // audit index catches up (from the log's tail), and after.
+            for _ in 0..<2 {
+                #expect(try await flowStream(server, key: SecretHash(of: code).hex, kind: "authorization_code") == "flow-\(flow)")
+                #expect(try await flowStream(server, key: claims.jti, kind: "access_token") == "flow-\(flow)")
+                #expect(try await flowStream(server, key: SecretHash(of: refresh).hex, kind: "refresh_token") == "flow-\(flow)")
+                try await CatchUpRunner(client: server.store.client, logger: TestCluster.logger).catchUp(AuditIndex())
+            }
+
+            let steps = try await replay(server, stream: "flow-\(flow)")
+            #expect(steps.map(\.type) == ["AuthorizationRequested", "UserAuthenticated", "ConsentGranted", "AuthorizationCodeIssued",
+                                          "AuthorizationCodeRedeemed", "TokensIssued"])
+            #expect(steps.map(\.state.authorizationCode) == ["none", "none", "none", "issued", "redeemed", "redeemed"])
+            #expect(steps.map(\.state.accessToken) == ["none", "none", "none", "none", "none", "issued"])
+            #expect(steps.map(\.state.refreshToken) == ["none", "none", "none", "none", "none", "issued"])
+            #expect(steps.map(\.state.userAuthenticated) == [false, true, true, true, true, true])
+            #expect(steps[0].actor == "client:\(client.clientID) @ 127.0.0.1")
+            #expect(try await AuditQueries(client: server.store.client, logger: TestCluster.logger).streamFault("flow-\(flow)") == nil)
+        }
+    }
+
+    @Test func asOfBetweenTwoStepsShowsTheEarlierState() async throws {
+        try await TestServer.with { server in
+            let client = try await server.registerClient()
+            try await server.createUser()
+            var browser = Browser(server)
+            let (flow, code) = try await browser.authorize(clientID: client.clientID)
+            try await Task.sleep(for: .milliseconds(20))
+            _ = try await server.token(TestServer.codeForm(code), basic: (client.clientID, client.secret!))
+            let all = try await replay(server, stream: "flow-\(flow)")
+            let issued = all[3].time
+            let redeemed = all[4].time
+            let between = Timestamp(microsecondsSinceEpoch: (issued.microsecondsSinceEpoch + redeemed.microsecondsSinceEpoch) / 2)
+            let earlier = try await replay(server, stream: "flow-\(flow)", asOf: between)
+            #expect(earlier.count == 4)
+            #expect(earlier.last?.state.authorizationCode == "issued")
+            let events = try await AuditQueries(client: server.store.client, logger: TestCluster.logger).flowEvents("flow-\(flow)")
+            #expect(try FlowReplay.state(events, asOf: between).authorizationCode == "issued")
+            // Sixty seconds later (the code's lifetime) an unredeemed code would read as expired.
+            #expect(try FlowReplay.state(Array(events.prefix(4)), asOf: issued.adding(seconds: 61)).authorizationCode == "expired")
+        }
+    }
+
+    @Test func aDeniedFlowAndAFailedLoginReadClearly() async throws {
+        try await TestServer.with { server in
+            let client = try await server.registerClient()
+            try await server.createUser()
+            var browser = Browser(server)
+            let flow = try await browser.startFlow(clientID: client.clientID)
+            _ = try await browser.logIn(flow: flow, password: "wrong password!")
+            _ = try await browser.logIn(flow: flow)
+            _ = try await browser.consent(flow: flow, decision: "deny")
+            let steps = try await replay(server, stream: "flow-\(flow)")
+            #expect(steps.map(\.result) == ["ok", "failed: wrong_password", "ok", "denied"])
+            #expect(steps.map(\.state.userAuthenticated) == [false, false, true, true])
+            #expect(steps.last?.state.authorizationCode == "none")
+        }
+    }
+
+    @Test func aCodeReplayAttackReadsAsRejectionAndRevocation() async throws {
+        try await TestServer.with { server in
+            let client = try await server.registerClient()
+            try await server.createUser()
+            var browser = Browser(server)
+            let (flow, code) = try await browser.authorize(clientID: client.clientID)
+            _ = try await server.token(TestServer.codeForm(code), basic: (client.clientID, client.secret!))
+            _ = try await server.token(TestServer.codeForm(code), basic: (client.clientID, client.secret!))
+            let steps = try await replay(server, stream: try #require(try await flowStream(server, key: SecretHash(of: code).hex, kind: "authorization_code")))
+            #expect(steps.suffix(2).map(\.result) == ["rejected: already_redeemed", "revoked: code_reuse"])
+            #expect(steps.last?.state.accessToken == "revoked")
+            #expect(steps.last?.state.authorizationCode == "redeemed")
+            _ = flow
+        }
+    }
+
+    @Test func aRefreshReuseAttackReadsAsReuseAndFamilyRevocation() async throws {
+        try await TestServer.with { server in
+            let client = try await server.registerClient(refreshTokens: true)
+            try await server.createUser()
+            var browser = Browser(server)
+            let (_, tokens) = try await server.tokens(for: client, browser: &browser)
+            let refresh = try #require(tokens.json["refresh_token"] as? String)
+            let basic = (client.clientID, client.secret!)
+            _ = try await server.token([("grant_type", "refresh_token"), ("refresh_token", refresh)], basic: basic)
+            _ = try await server.token([("grant_type", "refresh_token"), ("refresh_token", refresh)], basic: basic)
+            let stream = try #require(try await flowStream(server, key: SecretHash(of: refresh).hex, kind: "refresh_token"))
+            let steps = try await replay(server, stream: stream)
+            #expect(steps.suffix(4).map(\.type) == ["RefreshTokenRotated", "TokensIssued", "RefreshTokenReuseDetected", "TokensRevoked"])
+            #expect(steps.suffix(4).map(\.state.refreshToken) == ["rotated", "issued", "issued", "revoked"])
+            #expect(steps.last?.state.accessToken == "revoked (2)")
+            #expect(steps[steps.count - 2].result == "reuse detected: family revoked")
+        }
+    }
+
+    @Test func flowsOfAUserAndOfAClientNewestFirst() async throws {
+        try await TestServer.with { server in
+            let client = try await server.registerClient()
+            let other = try await server.registerClient()
+            try await server.createUser()
+            var browser = Browser(server)
+            let (first, _) = try await browser.authorize(clientID: client.clientID)
+            var second = Browser(server)
+            let (last, _) = try await second.authorize(clientID: other.clientID)
+            try await CatchUpRunner(client: server.store.client, logger: TestCluster.logger).catchUp(AuditIndex())
+            let queries = AuditQueries(client: server.store.client, logger: TestCluster.logger)
+            let window = (since: Timestamp(Date()).adding(seconds: -3600), until: Timestamp(Date()).adding(seconds: 60))
+            let flows = try await queries.flows(user: "alice", since: window.since, until: window.until)
+            #expect(flows.map(\.flowID) == [last, first])
+            #expect(flows.allSatisfy { $0.outcome == "code_issued" && $0.remoteIP == "127.0.0.1" })
+            #expect(try await queries.flows(clientID: other.clientID, since: window.since, until: window.until).map(\.flowID) == [last])
+        }
+    }
+}
