@@ -67,7 +67,11 @@ struct ServeCommandTests {
         environment.removeValue(forKey: "VELLUM_DATABASE_URL")
         environment["VELLUM_LOG_LEVEL"] = "warning"
         process.environment = environment
+        // The server must not hold the test runner's output open, and must not outlive a failed test.
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
         try process.run()
+        defer { if process.isRunning { process.terminate() } }
 
         let readyz = URL(string: "http://127.0.0.1:\(port)/readyz")!
         var ready: Int?

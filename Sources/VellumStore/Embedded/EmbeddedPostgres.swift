@@ -129,7 +129,10 @@ public struct EmbeddedPostgres: Sendable {
         defer { Task { try? await connection.close() } }
         let existing = try await connection.query("SELECT 1 FROM pg_database WHERE datname = \(database)", logger: logger)
         for try await _ in existing { return }
-        let templateClause = template.map { " TEMPLATE \(quoteIdentifier($0))" } ?? ""
+        // FILE_COPY copies the template's files instead of writing every page to the WAL: much
+        // faster for the small template databases tests copy, and it holds its transaction (and
+        // with it the cluster-wide horizon that gap-safe readers wait on) for less time.
+        let templateClause = template.map { " TEMPLATE \(quoteIdentifier($0)) STRATEGY FILE_COPY" } ?? ""
         try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(quoteIdentifier(database))\(templateClause)"),
                                    logger: logger)
     }

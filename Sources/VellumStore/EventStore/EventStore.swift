@@ -60,7 +60,7 @@ public struct EventStore: Sendable {
             SELECT \(unescaped: Self.columns) FROM events
             WHERE (tx_id, position) > (\(String(cursor.transactionID))::xid8, \(cursor.position))
               AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-            ORDER BY tx_id, position
+            ORDER BY events.tx_id, events.position
             LIMIT \(limit)
             """, logger: logger)
         return try await Self.decode(rows)

@@ -66,4 +66,23 @@ struct LogReaderTests {
             }
         }
     }
+
+    /// Regression: the order must be by the `xid8` value, not by its text ("10" sorts before "9").
+    @Test func ordersByTransactionIdAsANumber() async throws {
+        try await TestStore.with { test in
+            let hash = ByteBuffer(bytes: [UInt8](repeating: 1, count: 32))
+            // Transaction ids long past, so below every reader's horizon.
+            for (stream, txID) in [("flow-later", "10"), ("flow-earlier", "9")] {
+                try await test.client.query("""
+                    INSERT INTO events (tx_id, stream_id, stream_version, type, recorded_at, payload, metadata, hash)
+                    VALUES (\(txID)::xid8, \(stream), 1, 'TestEventRecorded', now(), '{}', '{}', \(hash))
+                    """)
+            }
+            let log = try await test.store.readLog()
+            try #require(log.count == 2)
+            #expect(log.map(\.streamID) == ["flow-earlier", "flow-later"])
+            #expect(log.map(\.transactionID) == [9, 10])
+            #expect(try await test.store.readLog(after: log[0].cursor).map(\.streamID) == ["flow-later"])
+        }
+    }
 }
