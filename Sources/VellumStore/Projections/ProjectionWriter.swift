@@ -54,11 +54,7 @@ enum ProjectionWriter {
             let rows = run.compactMap { change -> (String, Int64)? in
                 if case .endSession(let id, let at) = change { (id, at.microsecondsSinceEpoch) } else { nil }
             }
-            try await connection.query("""
-                UPDATE sessions SET ended_at = vellum_ts(x.at)
-                FROM unnest(\(rows.map(\.0))::text[], \(rows.map(\.1))::int8[]) AS x(id, at)
-                WHERE sessions.session_id = x.id AND sessions.ended_at IS NULL
-                """, logger: logger)
+            try await stampOnce("sessions", key: "session_id", time: "ended_at", rows, on: connection, logger: logger)
         case .issueCode:
             let rows = run.compactMap { change -> (AuthorizationCodeIssued, String, Timestamp)? in
                 if case .issueCode(let code, let flow, let at) = change { (code, flow, at) } else { nil }
@@ -75,11 +71,7 @@ enum ProjectionWriter {
             let rows = run.compactMap { change -> (String, Int64)? in
                 if case .redeemCode(let hash, let at) = change { (hash.hex, at.microsecondsSinceEpoch) } else { nil }
             }
-            try await connection.query("""
-                UPDATE authorization_codes SET redeemed_at = vellum_ts(x.at)
-                FROM unnest(\(rows.map(\.0))::text[], \(rows.map(\.1))::int8[]) AS x(h, at)
-                WHERE authorization_codes.code_hash = x.h AND authorization_codes.redeemed_at IS NULL
-                """, logger: logger)
+            try await stampOnce("authorization_codes", key: "code_hash", time: "redeemed_at", rows, on: connection, logger: logger)
         case .issueAccessToken:
             let rows = run.compactMap { change -> (TokensIssued, String, Timestamp)? in
                 if case .issueAccessToken(let tokens, let flow, let at) = change { (tokens, flow, at) } else { nil }
@@ -97,12 +89,7 @@ enum ProjectionWriter {
             let rows = run.flatMap { change -> [(String, Int64)] in
                 if case .revokeAccessTokens(let ids, let at) = change { ids.map { ($0, at.microsecondsSinceEpoch) } } else { [] }
             }
-            guard !rows.isEmpty else { return }
-            try await connection.query("""
-                UPDATE access_tokens SET revoked_at = vellum_ts(x.at)
-                FROM unnest(\(rows.map(\.0))::text[], \(rows.map(\.1))::int8[]) AS x(j, at)
-                WHERE access_tokens.jti = x.j AND access_tokens.revoked_at IS NULL
-                """, logger: logger)
+            try await stampOnce("access_tokens", key: "jti", time: "revoked_at", rows, on: connection, logger: logger)
         case .issueRefreshToken:
             let rows = run.compactMap { change -> (TokensIssued, IssuedRefreshToken, String, Timestamp)? in
                 if case .issueRefreshToken(let tokens, let flow, let at) = change, let refresh = tokens.refreshToken {
@@ -122,20 +109,12 @@ enum ProjectionWriter {
             let rows = run.compactMap { change -> (String, Int64)? in
                 if case .rotateRefreshToken(let hash, let at) = change { (hash.hex, at.microsecondsSinceEpoch) } else { nil }
             }
-            try await connection.query("""
-                UPDATE refresh_tokens SET rotated_at = vellum_ts(x.at)
-                FROM unnest(\(rows.map(\.0))::text[], \(rows.map(\.1))::int8[]) AS x(h, at)
-                WHERE refresh_tokens.token_hash = x.h AND refresh_tokens.rotated_at IS NULL
-                """, logger: logger)
+            try await stampOnce("refresh_tokens", key: "token_hash", time: "rotated_at", rows, on: connection, logger: logger)
         case .revokeRefreshTokens:
             let rows = run.flatMap { change -> [(String, Int64)] in
                 if case .revokeRefreshTokens(let hashes, let at) = change { hashes.map { ($0.hex, at.microsecondsSinceEpoch) } } else { [] }
             }
-            try await connection.query("""
-                UPDATE refresh_tokens SET revoked_at = vellum_ts(x.at)
-                FROM unnest(\(rows.map(\.0))::text[], \(rows.map(\.1))::int8[]) AS x(h, at)
-                WHERE refresh_tokens.token_hash = x.h AND refresh_tokens.revoked_at IS NULL
-                """, logger: logger)
+            try await stampOnce("refresh_tokens", key: "token_hash", time: "revoked_at", rows, on: connection, logger: logger)
         case .rememberConsent:
             for case .rememberConsent(let consent, let at) in run {
                 try await connection.query("""
@@ -172,6 +151,21 @@ enum ProjectionWriter {
                     """, logger: logger)
             }
         }
+    }
+}
+
+extension ProjectionWriter {
+    /// Sets `time` on the rows whose `key` is given, where it is not set yet: the first time counts
+    /// (a code is redeemed once, a token revoked once). Table and column names are constants of this file.
+    fileprivate static func stampOnce(
+        _ table: String, key: String, time: String, _ rows: [(String, Int64)], on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        guard !rows.isEmpty else { return }
+        try await connection.query("""
+            UPDATE \(unescaped: table) SET \(unescaped: time) = vellum_ts(x.at)
+            FROM unnest(\(rows.map(\.0))::text[], \(rows.map(\.1))::int8[]) AS x(k, at)
+            WHERE \(unescaped: table).\(unescaped: key) = x.k AND \(unescaped: table).\(unescaped: time) IS NULL
+            """, logger: logger)
     }
 }
 
