@@ -19,7 +19,21 @@ enum ProjectionChange: Sendable, Equatable {
     case activateSigningKey(kid: String, at: Timestamp)
     case retireSigningKey(kid: String, at: Timestamp)
 
+    /// When in a batch the change is written: 0 definitions (clients, users, keys), 1 inserts,
+    /// 2 first-time stamps, 3 remembered consents (kept in event order: remembering and forgetting
+    /// the same consent must not swap).
+    var phase: Int {
+        switch self {
+        case .registerClient, .createUser, .createSigningKey: 0
+        case .startSession, .issueCode, .issueAccessToken, .issueRefreshToken: 1
+        case .endSession, .redeemCode, .revokeAccessTokens, .rotateRefreshToken, .revokeRefreshTokens,
+             .activateSigningKey, .retireSigningKey: 2
+        case .rememberConsent, .forgetConsent: 3
+        }
+    }
+
     /// Changes of the same kind that follow each other are written with one statement.
+    /// (Within phase 3 the kind does not order: see ``phase``.)
     var kind: Int {
         switch self {
         case .registerClient: 0
@@ -33,8 +47,7 @@ enum ProjectionChange: Sendable, Equatable {
         case .issueRefreshToken: 8
         case .rotateRefreshToken: 9
         case .revokeRefreshTokens: 10
-        case .rememberConsent: 11
-        case .forgetConsent: 12
+        case .rememberConsent, .forgetConsent: 11
         case .createSigningKey: 13
         case .activateSigningKey: 14
         case .retireSigningKey: 15

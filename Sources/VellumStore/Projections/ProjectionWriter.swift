@@ -7,6 +7,12 @@ import VellumCore
 /// Every statement is idempotent, so replaying the log over the tables changes nothing.
 enum ProjectionWriter {
     static func apply(_ changes: [ProjectionChange], on connection: PostgresConnection, logger: Logger) async throws {
+        // Group a batch's changes by kind so each kind is one statement, in an order that keeps
+        // every row's life intact: definitions, then inserts, then first-time stamps (a row is
+        // always inserted by an earlier event than any that stamps it, and each stamp has its own
+        // column). The sort is stable, so changes of one kind keep their order.
+        let changes = changes.enumerated().sorted { ($0.element.phase, $0.element.kind, $0.offset) < ($1.element.phase, $1.element.kind, $1.offset) }
+            .map(\.element)
         var start = 0
         while start < changes.count {
             var end = start + 1
@@ -115,18 +121,22 @@ enum ProjectionWriter {
                 if case .revokeRefreshTokens(let hashes, let at) = change { hashes.map { ($0.hex, at.microsecondsSinceEpoch) } } else { [] }
             }
             try await stampOnce("refresh_tokens", key: "token_hash", time: "revoked_at", rows, on: connection, logger: logger)
-        case .rememberConsent:
-            for case .rememberConsent(let consent, let at) in run {
-                try await connection.query("""
-                    INSERT INTO consents (user_id, client_id, scope, remembered_at)
-                    VALUES (\(consent.userID), \(consent.clientID), \(consent.scope.tokens), vellum_ts(\(at.microsecondsSinceEpoch)))
-                    ON CONFLICT (user_id, client_id) DO UPDATE SET scope = EXCLUDED.scope, remembered_at = EXCLUDED.remembered_at
-                    """, logger: logger)
-            }
-        case .forgetConsent:
-            for case .forgetConsent(let userID, let clientID) in run {
-                try await connection.query(
-                    "DELETE FROM consents WHERE user_id = \(userID) AND client_id = \(clientID)", logger: logger)
+        case .rememberConsent, .forgetConsent:
+            // Remembering and forgetting one consent must stay in event order: one row at a time.
+            for change in run {
+                switch change {
+                case .rememberConsent(let consent, let at):
+                    try await connection.query("""
+                        INSERT INTO consents (user_id, client_id, scope, remembered_at)
+                        VALUES (\(consent.userID), \(consent.clientID), \(consent.scope.tokens), vellum_ts(\(at.microsecondsSinceEpoch)))
+                        ON CONFLICT (user_id, client_id) DO UPDATE SET scope = EXCLUDED.scope, remembered_at = EXCLUDED.remembered_at
+                        """, logger: logger)
+                case .forgetConsent(let userID, let clientID):
+                    try await connection.query(
+                        "DELETE FROM consents WHERE user_id = \(userID) AND client_id = \(clientID)", logger: logger)
+                default:
+                    break
+                }
             }
         case .createSigningKey:
             for case .createSigningKey(let key, let at) in run {
