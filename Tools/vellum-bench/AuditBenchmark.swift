@@ -13,6 +13,9 @@ struct AuditBenchmark: AsyncParsableCommand {
     @Option(help: "Replays to time (random access tokens).")
     var replays = 200
 
+    @Option(help: "What to time, comma-separated: verify, replay, export, rebuild.")
+    var steps = "verify,replay,export,rebuild"
+
     @Option(name: .customLong("database-url"), help: "PostgreSQL URL (env VELLUM_DATABASE_URL).")
     var databaseURL: String?
 
@@ -23,16 +26,22 @@ struct AuditBenchmark: AsyncParsableCommand {
         let logger = { var logger = Logger(label: "vellum-bench"); logger.logLevel = .warning; return logger }()
         let location = DatabaseLocation.resolve(url: databaseURL, dataDirectory: dataDirectory, defaultDataDirectory: ".vellum-bench")
         let replays = replays
+        let steps = Set(steps.split(separator: ",").map(String.init))
         try await Database.using(location, logger: logger) { database in
             try await database.withClient(logger: logger) { client in
                 let total = try await client.query("SELECT count(*)::int8 FROM events").decode(Int64.self).reduce(0, +)
                 print("log: \(total) events")
 
                 var start = ContinuousClock.now
-                let report = try await LogVerifier(client: client, logger: logger).verify(unsealedBefore: Timestamp(Date()).adding(seconds: -3600))
                 var elapsed = ContinuousClock.now - start
+                if steps.contains("verify") {
+                start = ContinuousClock.now
+                let report = try await LogVerifier(client: client, logger: logger).verify(unsealedBefore: Timestamp(Date()).adding(seconds: -3600))
+                elapsed = ContinuousClock.now - start
                 print("verify:  \(report.streams.events) events, \(report.seals.seals) seals, \(report.seals.checkpoints) checkpoints in \(String(format: "%.2f", elapsed.seconds)) s: \(Int(Double(report.streams.events) / elapsed.seconds)) events/s, \(report.isValid ? "valid" : "FAULTS: \(report.faults.prefix(3))")")
 
+                }
+                if steps.contains("replay") {
                 var tokens: [String] = []
                 for try await jti in try await client.query(
                     "SELECT token_key FROM audit_tokens WHERE kind = 'access_token' ORDER BY random() LIMIT \(replays)"
@@ -52,16 +61,21 @@ struct AuditBenchmark: AsyncParsableCommand {
                     print("replay by token (lookup, events, replay, chain check): p50 \(String(format: "%.2f", latencies[latencies.count / 2])) ms, p99 \(String(format: "%.2f", latencies[min(latencies.count - 1, latencies.count * 99 / 100)])) ms over \(latencies.count)")
                 }
 
+                }
+                if steps.contains("export") {
                 start = ContinuousClock.now
                 var bytes = 0
                 let exported = try await LogExporter(client: client, logger: logger).export(since: nil, until: nil) { bytes += $0.utf8.count + 1 }
                 elapsed = ContinuousClock.now - start
                 print("export:  \(exported) events (\(bytes / 1_048_576) MiB) in \(String(format: "%.2f", elapsed.seconds)) s: \(Int(Double(exported) / elapsed.seconds)) events/s")
 
+                }
+                if steps.contains("rebuild") {
                 start = ContinuousClock.now
                 let rebuilt = try await ProjectionRebuilder(client: client, logger: logger).rebuild(swap: false, pruneCutoff: Timestamp(Date()).adding(seconds: -86400))
                 elapsed = ContinuousClock.now - start
                 print("rebuild --verify: \(rebuilt.events) events in \(String(format: "%.2f", elapsed.seconds)) s: \(Int(Double(rebuilt.events) / elapsed.seconds)) events/s, \(rebuilt.matches ? "no difference" : "DIFFERENCES")")
+                }
             }
         }
     }

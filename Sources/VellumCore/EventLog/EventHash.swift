@@ -35,7 +35,31 @@ public enum EventHash {
     }
 }
 
+extension EventHash {
+    /// The same formula over the raw stored bytes (UTF-8), for verifying long logs without
+    /// building strings.
+    public static func compute(
+        previous: [UInt8], streamID: UnsafeRawBufferPointer, version: Int64, type: UnsafeRawBufferPointer,
+        recordedAtMicroseconds: Int64, payload: UnsafeRawBufferPointer, metadata: UnsafeRawBufferPointer
+    ) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.appendLengthPrefixed(streamID)
+        hasher.appendBigEndian(UInt64(bitPattern: version))
+        hasher.appendLengthPrefixed(type)
+        hasher.appendBigEndian(UInt64(bitPattern: recordedAtMicroseconds))
+        hasher.appendLengthPrefixed(payload)
+        hasher.appendLengthPrefixed(metadata)
+        return Array(hasher.finalize())
+    }
+}
+
 extension SHA256 {
+    fileprivate mutating func appendLengthPrefixed(_ bytes: UnsafeRawBufferPointer) {
+        appendBigEndian(UInt32(bytes.count))
+        update(bufferPointer: bytes)
+    }
+
     fileprivate mutating func appendLengthPrefixed(_ string: String) {
         var string = string
         string.withUTF8 { bytes in

@@ -88,7 +88,8 @@ public struct AuditIndex: CatchUpProjection {
                                    outcome = x.o, updated_at = vellum_ts(x.t)
             FROM unnest(\(flows.map(\.0))::text[], \(flows.map { $0.1.userID ?? "" })::text[], \(flows.map { $0.1.username ?? "" })::text[],
                         \(flows.map(\.1.outcome))::text[], \(flows.map(\.1.updatedAt.microsecondsSinceEpoch))::int8[]) AS x(f, u, n, o, t)
-            WHERE audit_flows.flow_id = x.f
+            -- The ANY keeps the plan on the primary key however the table's size is estimated.
+            WHERE audit_flows.flow_id = ANY(\(flows.map(\.0))::text[]) AND audit_flows.flow_id = x.f
             """, logger: logger)
         if !batch.tokens.isEmpty {
             try await connection.query("""

@@ -41,14 +41,31 @@ public struct ChainVerifier: Sendable {
         }
 
         var walker = StreamChainWalker()
+        // The raw stored bytes, hashed as they are: no strings built per event.
         let rows = try await client.query("""
-            SELECT \(unescaped: EventStore.columns) FROM events ORDER BY stream_id, stream_version
+            SELECT position, stream_id, stream_version, type, (extract(epoch FROM recorded_at) * 1000000)::int8,
+                   payload::text, metadata::text, hash
+            FROM events ORDER BY stream_id, stream_version
             """, logger: logger)
-        for try await row in rows {
-            let event = try EventStore.decode(row)
+        for try await (position, streamBytes, version, type, micros, payload, metadata, hash) in rows.decode(
+            (Int64, ByteBuffer, Int64, ByteBuffer, Int64, ByteBuffer, ByteBuffer, ByteBuffer).self
+        ) {
             report.events += 1
             if report.events % 100_000 == 0 { progress(report.events) }
-            if let finished = walker.next(event) {
+            let streamID = String(buffer: streamBytes)
+            let finished = walker.next(streamID: streamID, version: version, position: position, storedHash: Array(buffer: hash)) { previous in
+                streamBytes.withUnsafeReadableBytes { stream in
+                    type.withUnsafeReadableBytes { type in
+                        payload.withUnsafeReadableBytes { payload in
+                            metadata.withUnsafeReadableBytes { metadata in
+                                EventHash.compute(previous: previous, streamID: stream, version: version, type: type,
+                                                  recordedAtMicroseconds: micros, payload: payload, metadata: metadata)
+                            }
+                        }
+                    }
+                }
+            }
+            if let finished {
                 report.close(finished, head: heads.removeValue(forKey: finished.streamID))
             }
         }

@@ -23,9 +23,10 @@ public struct LogVerifier: Sendable {
 
     public func verify(unsealedBefore: Timestamp, shippedCheckpoints: [Checkpoint] = [],
                        progress: @Sendable (String) -> Void = { _ in }) async throws -> Report {
-        let streams = try await ChainVerifier(client: client, logger: logger).verify { progress("streams: \($0) events verified…") }
-        let seals = try await SealVerifier(client: client, logger: logger).verify(
+        // The two passes are independent: run them side by side, each on its own connection.
+        async let streams = ChainVerifier(client: client, logger: logger).verify { progress("streams: \($0) events verified…") }
+        async let seals = SealVerifier(client: client, logger: logger).verify(
             unsealedBefore: unsealedBefore, shippedCheckpoints: shippedCheckpoints) { progress("seals: \($0) verified…") }
-        return Report(streams: streams, seals: seals)
+        return Report(streams: try await streams, seals: try await seals)
     }
 }

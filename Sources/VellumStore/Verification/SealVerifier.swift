@@ -38,16 +38,16 @@ public struct SealVerifier: Sendable {
         var chainAt: [Int64: [UInt8]] = [:]
 
         let rows = try await client.query("""
-            SELECT s.seal_seq, s.position, s.chain_hash, s.stream_id, s.stream_version, e.stream_id, e.stream_version, e.hash,
-                   EXISTS (SELECT 1 FROM streams h WHERE h.stream_id = s.stream_id AND h.version > 0)
+            SELECT s.seal_seq, s.position, s.chain_hash, s.stream_id, s.stream_version, e.stream_id, e.stream_version, e.hash
             FROM seals s LEFT JOIN events e ON e.position = s.position
             ORDER BY s.seal_seq
             """, logger: logger)
         var chain = SealChain.genesis
         var expectedSeq: Int64 = 1
         var chainBroken = false
-        for try await (seq, position, stored, sealedStream, sealedVersion, stream, version, hash, streamExists) in rows.decode(
-            (Int64, Int64, ByteBuffer, String, Int64, String?, Int64?, ByteBuffer?, Bool).self
+        var vanished: [(seq: Int64, position: Int64, stream: String, version: Int64)] = []
+        for try await (seq, position, stored, sealedStream, sealedVersion, stream, version, hash) in rows.decode(
+            (Int64, Int64, ByteBuffer, String, Int64, String?, Int64?, ByteBuffer?).self
         ) {
             report.seals += 1
             if report.seals % 100_000 == 0 { progress(report.seals) }
@@ -58,9 +58,7 @@ public struct SealVerifier: Sendable {
             }
             expectedSeq = seq + 1
             guard let stream, let version, let hash else {
-                let kind: ChainFault.Kind = streamExists ? .missing : .deletedStream
-                report.faults.append(ChainFault(kind: kind, position: position, streamID: sealedStream, version: sealedVersion,
-                                                detail: "sealed as \(seq)"))
+                vanished.append((seq, position, sealedStream, sealedVersion))
                 chainBroken = true
                 continue
             }
@@ -77,6 +75,19 @@ public struct SealVerifier: Sendable {
                 chainBroken = true
             }
             if checkpointSeqs.contains(seq) { chainAt[seq] = chain }
+        }
+
+        // A sealed event that is gone: missing, or its whole stream deleted (head and all).
+        if !vanished.isEmpty {
+            var remaining = Set<String>()
+            for try await stream in try await client.query(
+                "SELECT stream_id FROM streams WHERE version > 0 AND stream_id = ANY(\(Array(Set(vanished.map(\.stream))))::text[])",
+                logger: logger
+            ).decode(String.self) { remaining.insert(stream) }
+            for event in vanished {
+                report.faults.append(ChainFault(kind: remaining.contains(event.stream) ? .missing : .deletedStream, position: event.position,
+                                                streamID: event.stream, version: event.version, detail: "sealed as \(event.seq)"))
+            }
         }
 
         let keys = try await auditKeys()

@@ -17,29 +17,37 @@ struct StreamChainWalker: Sendable {
 
     /// Takes the next event; returns the previous stream when this event starts a new one.
     mutating func next(_ event: RecordedEvent) -> Finished? {
+        next(streamID: event.streamID, version: event.version, position: event.position, storedHash: event.hash) { previous in
+            EventHash.compute(previous: previous, streamID: event.streamID, version: event.version, type: event.type,
+                              recordedAt: event.recordedAt, payload: event.payload, metadata: event.metadata)
+        }
+    }
+
+    /// Takes the next event by its identity and stored hash; `hash` computes its expected hash
+    /// from the previous one (only called while the stream still verifies).
+    mutating func next(streamID: String, version: Int64, position: Int64, storedHash: [UInt8],
+                       hash: ([UInt8]) -> [UInt8]) -> Finished? {
         var finished: Finished?
-        if current?.streamID != event.streamID {
+        if current?.streamID != streamID {
             finished = finish()
-            current = (event.streamID, 0, nil, EventHash.genesis, nil)
+            current = (streamID, 0, nil, EventHash.genesis, nil)
         }
         guard var stream = current else { return finished }
         defer { current = stream }
         guard stream.fault == nil else { return finished }
 
-        if event.version != stream.version + 1 {
-            stream.fault = ChainFault(kind: .missing, position: event.position, streamID: event.streamID, version: stream.version + 1)
+        if version != stream.version + 1 {
+            stream.fault = ChainFault(kind: .missing, position: position, streamID: streamID, version: stream.version + 1)
             return finished
         }
         // Chain from the recomputed hash, not the stored one: an altered event whose stored hash was
         // recomputed by the tamperer is still caught at that event, not at the one after it.
-        let expected = EventHash.compute(
-            previous: stream.hash, streamID: event.streamID, version: event.version, type: event.type,
-            recordedAt: event.recordedAt, payload: event.payload, metadata: event.metadata)
-        if expected != event.hash {
-            stream.fault = ChainFault(kind: .altered, position: event.position, streamID: event.streamID, version: event.version)
+        let expected = hash(stream.hash)
+        if expected != storedHash {
+            stream.fault = ChainFault(kind: .altered, position: position, streamID: streamID, version: version)
         }
-        stream.version = event.version
-        stream.position = event.position
+        stream.version = version
+        stream.position = position
         stream.hash = expected
         return finished
     }
