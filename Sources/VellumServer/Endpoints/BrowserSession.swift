@@ -17,9 +17,8 @@ extension AuthorizationServer {
               let record = try await queries.session(secretHash: SecretHash(of: secret)), record.isActive(at: now) else {
             return nil
         }
-        let started = try await store.readStream("session-\(record.sessionID)").first
         let username = try await queries.username(of: record.userID) ?? record.userID
-        return BrowserSession(record: record, username: username, authTime: started?.recordedAt ?? now)
+        return BrowserSession(record: record, username: username, authTime: record.startedAt)
     }
 
     /// The session cookie for `secret`.

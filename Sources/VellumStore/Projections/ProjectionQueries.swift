@@ -15,6 +15,8 @@ public struct UserRecord: Sendable, Equatable {
 public struct SessionRecord: Sendable, Equatable {
     public let sessionID: String
     public let userID: String
+    /// When the user logged in (OpenID Connect `auth_time` for flows that reuse the session).
+    public let startedAt: Timestamp
     public let expiresAt: Timestamp
     public let ended: Bool
 
@@ -72,11 +74,13 @@ public struct ProjectionQueries: Sendable {
     /// The session whose cookie hashes to `secretHash`, if any.
     public func session(secretHash: SecretHash) async throws -> SessionRecord? {
         let rows = try await client.query("""
-            SELECT session_id, user_id, (extract(epoch FROM expires_at) * 1000000)::int8, ended_at IS NOT NULL
+            SELECT session_id, user_id, (extract(epoch FROM started_at) * 1000000)::int8,
+                   (extract(epoch FROM expires_at) * 1000000)::int8, ended_at IS NOT NULL
             FROM sessions WHERE secret_hash = \(secretHash.hex)
             """, logger: logger)
-        for try await (id, user, expires, ended) in rows.decode((String, String, Int64, Bool).self) {
-            return SessionRecord(sessionID: id, userID: user, expiresAt: Timestamp(microsecondsSinceEpoch: expires), ended: ended)
+        for try await (id, user, started, expires, ended) in rows.decode((String, String, Int64, Int64, Bool).self) {
+            return SessionRecord(sessionID: id, userID: user, startedAt: Timestamp(microsecondsSinceEpoch: started),
+                                 expiresAt: Timestamp(microsecondsSinceEpoch: expires), ended: ended)
         }
         return nil
     }

@@ -37,54 +37,73 @@ public struct SealVerifier: Sendable {
         let checkpointSeqs = Set(checkpoints.map(\.sealSeq) + shippedCheckpoints.map(\.sealSeq))
         var chainAt: [Int64: [UInt8]] = [:]
 
+        // Per seal: the stored chain, the event's hash, and whether the event is still the one
+        // sealed there (NULL: no event at that position). Names are fetched only for faults.
         let rows = try await client.query("""
-            SELECT s.seal_seq, s.position, s.chain_hash, s.stream_id, s.stream_version, e.stream_id, e.stream_version, e.hash
+            SELECT s.seal_seq, s.position, s.chain_hash, e.hash,
+                   CASE WHEN e.position IS NULL THEN NULL
+                        ELSE e.stream_id = s.stream_id AND e.stream_version = s.stream_version END
             FROM seals s LEFT JOIN events e ON e.position = s.position
             ORDER BY s.seal_seq
             """, logger: logger)
         var chain = SealChain.genesis
         var expectedSeq: Int64 = 1
         var chainBroken = false
-        var vanished: [(seq: Int64, position: Int64, stream: String, version: Int64)] = []
-        for try await (seq, position, stored, sealedStream, sealedVersion, stream, version, hash) in rows.decode(
-            (Int64, Int64, ByteBuffer, String, Int64, String?, Int64?, ByteBuffer?).self
-        ) {
+        var vanished: [Int64] = []
+        var moved: [Int64] = []
+        var altered: (seq: Int64, position: Int64)?
+        var gap: (first: Int64, last: Int64, position: Int64)?
+        for try await (seq, position, stored, hash, inPlace) in rows.decode((Int64, Int64, ByteBuffer, ByteBuffer?, Bool?).self) {
             report.seals += 1
             if report.seals % 100_000 == 0 { progress(report.seals) }
             if seq != expectedSeq && !chainBroken {
-                report.faults.append(ChainFault(kind: .sealBroken, position: position, streamID: "", version: 0,
-                                                detail: "seals \(expectedSeq)…\(seq - 1) are missing"))
+                gap = (expectedSeq, seq - 1, position)
                 chainBroken = true
             }
             expectedSeq = seq + 1
-            guard let stream, let version, let hash else {
-                vanished.append((seq, position, sealedStream, sealedVersion))
+            guard let hash, let inPlace else {
+                vanished.append(position)
                 chainBroken = true
                 continue
             }
-            if stream != sealedStream || version != sealedVersion {
-                report.faults.append(ChainFault(kind: .reordered, position: position, streamID: sealedStream, version: sealedVersion,
-                                                detail: "sealed as \(seq), now holds \(stream) version \(version)"))
-            }
+            if !inPlace { moved.append(position) }
             chain = SealChain.next(previous: chain, sealSeq: seq, eventHash: Array(buffer: hash))
             if !chainBroken && chain != Array(buffer: stored) {
-                // The chain held up to the previous seal, so this event's hash is not the one sealed:
-                // it was altered (and its stream chain rewritten to match, or the stream check says so too).
-                report.faults.append(ChainFault(kind: .altered, position: position, streamID: stream, version: version,
-                                                detail: "its hash differs from the one sealed as \(seq)"))
+                altered = (seq, position)
                 chainBroken = true
             }
             if checkpointSeqs.contains(seq) { chainAt[seq] = chain }
         }
-
+        if let gap {
+            report.faults.append(ChainFault(kind: .sealBroken, position: gap.position, streamID: "", version: 0,
+                                            detail: "seals \(gap.first)…\(gap.last) are missing"))
+        }
+        if let altered {
+            // The chain held up to the previous seal, so this event's hash is not the one sealed: it
+            // was altered (and its stream chain rewritten to match, or the stream check says so too).
+            let (stream, version) = try await sealed(at: altered.position)
+            report.faults.append(ChainFault(kind: .altered, position: altered.position, streamID: stream, version: version,
+                                            detail: "its hash differs from the one sealed as \(altered.seq)"))
+        }
+        for position in moved.prefix(100) {
+            let (stream, version) = try await sealed(at: position)
+            report.faults.append(ChainFault(kind: .reordered, position: position, streamID: stream, version: version,
+                                            detail: "the event there is not the one sealed"))
+        }
+        var vanishedEvents: [(seq: Int64, position: Int64, stream: String, version: Int64)] = []
+        for position in vanished.prefix(1_000) {
+            let (stream, version, seq) = try await sealedWithSeq(at: position)
+            vanishedEvents.append((seq, position, stream, version))
+        }
+        let vanishedList = vanishedEvents
         // A sealed event that is gone: missing, or its whole stream deleted (head and all).
-        if !vanished.isEmpty {
+        if !vanishedList.isEmpty {
             var remaining = Set<String>()
             for try await stream in try await client.query(
-                "SELECT stream_id FROM streams WHERE version > 0 AND stream_id = ANY(\(Array(Set(vanished.map(\.stream))))::text[])",
+                "SELECT stream_id FROM streams WHERE version > 0 AND stream_id = ANY(\(Array(Set(vanishedList.map(\.stream))))::text[])",
                 logger: logger
             ).decode(String.self) { remaining.insert(stream) }
-            for event in vanished {
+            for event in vanishedList {
                 report.faults.append(ChainFault(kind: remaining.contains(event.stream) ? .missing : .deletedStream, position: event.position,
                                                 streamID: event.stream, version: event.version, detail: "sealed as \(event.seq)"))
             }
@@ -112,6 +131,19 @@ public struct SealVerifier: Sendable {
                                             detail: "\(count) event(s) unsealed"))
         }
         return report
+    }
+
+    /// What seal at `position` recorded: the stream and version sealed there.
+    private func sealed(at position: Int64) async throws -> (String, Int64) {
+        let (stream, version, _) = try await sealedWithSeq(at: position)
+        return (stream, version)
+    }
+
+    private func sealedWithSeq(at position: Int64) async throws -> (String, Int64, Int64) {
+        for try await row in try await client.query(
+            "SELECT stream_id, stream_version, seal_seq FROM seals WHERE position = \(position)", logger: logger
+        ).decode((String, Int64, Int64).self) { return row }
+        return ("", 0, 0)
     }
 
     private func check(_ checkpoint: Checkpoint, recomputed: [UInt8]?, keys: [String: Curve25519.Signing.PublicKey], source: String) -> ChainFault? {
