@@ -10,7 +10,7 @@ struct FlowRunner: Sendable {
     func execute(_ commands: [FlowCommand], on flowID: String, metadata: EventMetadata) async throws -> (decision: FlowDecision, state: FlowState) {
         let metadataJSON = try EventJSON.encodeValue(metadata)
         return try await store.update("flow-\(flowID)") { history in
-            var state = FlowState(events: try history.compactMap { try FlowEvent(type: $0.type, payload: $0.payload) })
+            var state = try FlowState(history: history)
             let decision = Flow.decide(state, commands)
             let events = try decision.events.map { event in
                 ProposedEvent(type: type(of: event.event).type, payload: try EventJSON.encode(event.event), metadata: metadataJSON)
@@ -18,5 +18,12 @@ struct FlowRunner: Sendable {
             decision.events.forEach { state.evolve($0) }
             return StreamDecision(events: events, result: (decision, state))
         }
+    }
+}
+
+extension FlowState {
+    /// The state a flow stream's recorded events add up to.
+    init(history: [RecordedEvent]) throws {
+        self.init(events: try history.compactMap { try FlowEvent(type: $0.type, payload: $0.payload) })
     }
 }

@@ -36,7 +36,7 @@ struct AuthorizationServer: Sendable {
 
     /// A flow's state from its stream.
     func flowState(_ flowID: String) async throws -> FlowState {
-        FlowState(events: try await store.readStream(Self.flowStream(flowID)).compactMap { try FlowEvent(type: $0.type, payload: $0.payload) })
+        try FlowState(history: try await store.readStream(Self.flowStream(flowID)))
     }
 
     /// Decides `commands` on the flow's latest state and appends the outcome, retrying on a

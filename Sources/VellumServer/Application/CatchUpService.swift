@@ -22,14 +22,9 @@ struct CatchUpService: Service {
             signer: auditKey, checkpointInterval: configuration.sealInterval * 1_000_000,
             checkpointFile: configuration.checkpointFile)
         let index = AuditIndex()
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await runner.catchUp(sealer)
-                try await runner.catchUp(index)
-            } catch {
-                server.logger.warning("catch-up projections failed; retrying next round", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(configuration.sealInterval)) }
+        await repeatUntilShutdown(every: .seconds(configuration.sealInterval), logger: server.logger, what: "catch-up projections") {
+            try await runner.catchUp(sealer)
+            try await runner.catchUp(index)
         }
     }
 }

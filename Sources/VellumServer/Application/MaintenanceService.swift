@@ -14,15 +14,8 @@ struct MaintenanceService: Service {
 
     func run() async throws {
         guard await ready.wait() else { return }
-        let interval = Duration.seconds(server.configuration.maintenanceInterval)
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await runOnce()
-            } catch {
-                server.logger.warning("maintenance failed; retrying next round", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
+        await repeatUntilShutdown(every: .seconds(server.configuration.maintenanceInterval), logger: server.logger,
+                                  what: "maintenance") { try await runOnce() }
     }
 
     /// One round: keys, then pruning.
