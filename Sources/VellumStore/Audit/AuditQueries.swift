@@ -32,23 +32,22 @@ public struct AuditQueries: Sendable {
     /// The flow stream a code hash, access token `jti` or refresh token hash belongs to: from the
     /// audit index, else (for tokens issued since the index last caught up) from the log itself.
     public func flowStream(tokenKey: String, kind: String) async throws -> String? {
-        for try await flow in try await client.query(
-            "SELECT flow_id FROM audit_tokens WHERE token_key = \(tokenKey)", logger: logger
-        ).decode(String.self) {
-            return "flow-\(flow)"
-        }
         let (type, path) = switch kind {
         case "authorization_code": (AuthorizationCodeIssued.type, "{code_hash}")
         case "access_token": (TokensIssued.type, "{access_token_id}")
         default: (TokensIssued.type, "{refresh_token,hash}")
         }
-        // The tail the index has not reached: events after its checkpoint.
+        // One statement, so one snapshot: the index and the tail it has not read (the events after
+        // its checkpoint) are seen at the same instant, whatever the indexer does meanwhile.
         let rows = try await client.query("""
-            SELECT e.stream_id FROM events e
-            WHERE (e.tx_id, e.position) > COALESCE(
-                    (SELECT (c.tx_id, c.position) FROM projection_checkpoints c WHERE c.name = 'audit_index'),
-                    ('0'::xid8, 0::int8))
-              AND e.type = \(type) AND e.payload #>> \(path)::text[] = \(tokenKey)
+            SELECT 'flow-' || flow_id FROM audit_tokens WHERE token_key = \(tokenKey)
+            UNION ALL
+            (SELECT e.stream_id FROM events e
+             WHERE (e.tx_id, e.position) > COALESCE(
+                     (SELECT (c.tx_id, c.position) FROM projection_checkpoints c WHERE c.name = 'audit_index'),
+                     ('0'::xid8, 0::int8))
+               AND e.type = \(type) AND e.payload #>> \(path)::text[] = \(tokenKey)
+             LIMIT 1)
             LIMIT 1
             """, logger: logger)
         for try await stream in rows.decode(String.self) { return stream }
