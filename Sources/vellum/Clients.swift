@@ -20,6 +20,10 @@ struct Clients: AsyncParsableCommand {
         @Option(name: .customLong("redirect-uri"), help: "A redirect URI (repeat for several); compared exactly.")
         var redirectURIs: [String]
 
+        @Option(name: .customLong("post-logout-redirect-uri"),
+                help: "Where sign-out may return the browser (repeat for several); compared exactly.")
+        var postLogoutRedirectURIs: [String] = []
+
         @Flag(name: .customLong("public"), help: "A public client (browser or native app): no secret, PKCE required.")
         var isPublic = false
 
@@ -46,14 +50,15 @@ struct Clients: AsyncParsableCommand {
             let parsedScope: Scope
             do { parsedScope = try Scope(parsing: scope) } catch { throw ValidationError("\(error)") }
             let metadata = EventMetadata(instance: Environment.instance, actor: .operator(Environment.operatorName))
-            let (name, redirectURIs, isPublic, refreshTokens) = (name, redirectURIs, isPublic, refreshTokens)
+            let (name, redirectURIs, isPublic, refreshTokens, logoutURIs) = (name, redirectURIs, isPublic, refreshTokens, postLogoutRedirectURIs)
             let client: Administration.NewClient
             do {
                 client = try await Database.using(database.location, logger: logger) { opened in
                     try await opened.withStore(logger: logger) { store in
                         try await Administration.registerClient(
                             name: name, redirectURIs: redirectURIs, isPublic: isPublic, authMethod: method,
-                            scope: parsedScope, refreshTokens: refreshTokens, store: store, metadata: metadata)
+                            scope: parsedScope, refreshTokens: refreshTokens, postLogoutRedirectURIs: logoutURIs,
+                            store: store, metadata: metadata)
                     }
                 }
             } catch let error as ClientRegistrationError {

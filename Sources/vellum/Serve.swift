@@ -37,12 +37,15 @@ struct Serve: AsyncParsableCommand {
         configuration.maintenanceInterval = try Environment.seconds("VELLUM_MAINTENANCE_INTERVAL") ?? configuration.maintenanceInterval
         configuration.sealInterval = try Environment.seconds("VELLUM_SEAL_INTERVAL") ?? configuration.sealInterval
         configuration.checkpointFile = Environment.value("VELLUM_CHECKPOINT_FILE")
+        configuration.flowLifetime = try Environment.seconds("VELLUM_FLOW_TTL") ?? configuration.flowLifetime
+        configuration.defaultAudience = Environment.value("VELLUM_DEFAULT_AUDIENCE").map { $0.split(separator: " ").map(String.init) }
+        configuration.templatesDirectory = Environment.value("VELLUM_TEMPLATES_DIR")
         let masterKey = try MasterKey.load(
             environment: ProcessInfo.processInfo.environment, dataDirectory: database.dataDirectoryPath, logger: logger)
 
         let settings = configuration
         try await Database.using(database.location, logger: logger) { opened in
-            let application = buildApplication(
+            let application = try buildApplication(
                 configuration: settings, database: opened.configuration, masterKey: masterKey, logger: logger)
             try await application.runService()
         }

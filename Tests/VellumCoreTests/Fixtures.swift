@@ -29,8 +29,8 @@ enum Fixtures {
     static func flowWithCode(challenge: String? = Fixtures.challenge, redirectIncluded: Bool = true) -> FlowState {
         var state = FlowState()
         let decision = Flow.decide(state, [
-            .request(request(challenge: challenge, redirectIncluded: redirectIncluded)), .authenticate(user),
-            .grantConsent(remembered: false), .issueCode(codeHash: SecretHash(of: code), now: now, lifetime: 60),
+            .request(request(challenge: challenge, redirectIncluded: redirectIncluded)), .authenticate(user, now: now),
+            .grantConsent(remembered: false, now: now), .issueCode(codeHash: SecretHash(of: code), now: now, lifetime: 60),
         ])
         decision.events.forEach { state.evolve($0) }
         return state

@@ -10,7 +10,7 @@ import VellumTestSupport
 struct HealthEndpointTests {
     @Test func healthAndReadinessAnswerOKWithTheDatabaseUp() async throws {
         let database = try await TestCluster.makeDatabase()
-        let app = buildApplication(configuration: ServerConfiguration(port: 0), database: database,
+        let app = try buildApplication(configuration: ServerConfiguration(port: 0), database: database,
                                    masterKey: try MasterKey(bytes: [UInt8](repeating: 7, count: 32)), logger: TestCluster.logger)
         try await app.test(.live) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in

@@ -10,6 +10,7 @@ public struct RegisteredClient: Sendable, Equatable {
     public var scope: Scope
     public var grantTypes: [String]
     public var secretHash: SecretHash?
+    public var postLogoutRedirectURIs: [String]
     public var disabled: Bool
 
     /// The client that `registered` describes.
@@ -22,6 +23,7 @@ public struct RegisteredClient: Sendable, Equatable {
         scope = registered.scope
         grantTypes = registered.grantTypes
         secretHash = registered.secretHash
+        postLogoutRedirectURIs = registered.postLogoutRedirectURIs ?? []
         disabled = false
     }
 
@@ -39,13 +41,17 @@ public enum ClientRules {
     /// - Parameter secretHash: the hash of the generated secret; nil for a public client.
     public static func register(
         clientID: String, name: String, redirectURIs: [String], isPublic: Bool,
-        authMethod: ClientAuthenticationMethod?, scope: Scope, grantTypes: [String], secretHash: SecretHash?
+        authMethod: ClientAuthenticationMethod?, scope: Scope, grantTypes: [String], secretHash: SecretHash?,
+        postLogoutRedirectURIs: [String] = []
     ) throws(ClientRegistrationError) -> ClientRegistered {
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw .init("the client needs a name") }
         guard !redirectURIs.isEmpty else { throw .init("the client needs at least one redirect URI") }
         for uri in redirectURIs where !RedirectURI.isRegistrable(uri) {
             throw .init("'\(uri)' cannot be a redirect URI: it must be an absolute https URI without a fragment "
                         + "(http only for loopback or localhost; native apps may use a reverse-domain scheme)")
+        }
+        for uri in postLogoutRedirectURIs where !RedirectURI.isRegistrable(uri) {
+            throw .init("'\(uri)' cannot be a post-logout redirect URI: the rules of redirect URIs apply")
         }
         let method = authMethod ?? (isPublic ? .none : .clientSecretBasic)
         guard isPublic == (method == .none) else {
@@ -57,7 +63,8 @@ public enum ClientRules {
         }
         guard grantTypes.contains("authorization_code") else { throw .init("the client needs the authorization_code grant") }
         return ClientRegistered(clientID: clientID, name: name, redirectURIs: redirectURIs, isPublic: isPublic,
-                                authMethod: method, scope: scope, grantTypes: grantTypes, secretHash: secretHash)
+                                authMethod: method, scope: scope, grantTypes: grantTypes, secretHash: secretHash,
+                                postLogoutRedirectURIs: postLogoutRedirectURIs.isEmpty ? nil : postLogoutRedirectURIs)
     }
 }
 

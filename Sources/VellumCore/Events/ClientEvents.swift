@@ -23,14 +23,20 @@ public struct ClientRegistered: Event {
     public var grantTypes: [String]
     /// SHA-256 of the client secret; nil for a public client.
     public var secretHash: SecretHash?
+    /// Where RP-initiated logout may send the browser afterwards (OpenID Connect RP-Initiated
+    /// Logout §3); absent in registrations made before logout redirects existed.
+    public var postLogoutRedirectURIs: [String]?
 
     enum CodingKeys: String, CodingKey {
         case clientID = "client_id", name, redirectURIs = "redirect_uris", isPublic = "public"
         case authMethod = "token_endpoint_auth_method", scope, grantTypes = "grant_types", secretHash = "secret_hash"
+        case postLogoutRedirectURIs = "post_logout_redirect_uris"
     }
 
     public init(clientID: String, name: String, redirectURIs: [String], isPublic: Bool,
-                authMethod: ClientAuthenticationMethod, scope: Scope, grantTypes: [String], secretHash: SecretHash?) {
+                authMethod: ClientAuthenticationMethod, scope: Scope, grantTypes: [String], secretHash: SecretHash?,
+                postLogoutRedirectURIs: [String]? = nil) {
+        self.postLogoutRedirectURIs = postLogoutRedirectURIs
         self.clientID = clientID
         self.name = name
         self.redirectURIs = redirectURIs

@@ -17,14 +17,29 @@ public struct AuthorizationRequested: Event {
     public var codeChallengeMethod: String?
     /// The OpenID Connect `nonce`, echoed in the ID token.
     public var nonce: String?
+    /// The OpenID Connect `prompt` values (`login`, `consent`, `none`); absent when not sent.
+    public var prompt: [Prompt]?
+    /// The OpenID Connect `max_age` in seconds: a login older than this must be repeated.
+    public var maxAge: Int64?
+    /// The RFC 8707 `resource` indicators: the resource servers the tokens are for.
+    public var resources: [String]?
+    /// When the flow stops accepting a login or a consent (`VELLUM_FLOW_TTL` after the request).
+    /// Absent in flows recorded before flows expired.
+    public var expiresAt: Timestamp?
 
     enum CodingKeys: String, CodingKey {
         case clientID = "client_id", redirectURI = "redirect_uri", redirectURIIncluded = "redirect_uri_included"
         case scope, state, codeChallenge = "code_challenge", codeChallengeMethod = "code_challenge_method", nonce
+        case prompt, maxAge = "max_age", resources = "resource", expiresAt = "expires_at"
     }
 
     public init(clientID: String, redirectURI: String, redirectURIIncluded: Bool, scope: Scope, state: String?,
-                codeChallenge: String?, codeChallengeMethod: String?, nonce: String?) {
+                codeChallenge: String?, codeChallengeMethod: String?, nonce: String?, prompt: [Prompt]? = nil,
+                maxAge: Int64? = nil, resources: [String]? = nil, expiresAt: Timestamp? = nil) {
+        self.prompt = prompt
+        self.maxAge = maxAge
+        self.resources = resources
+        self.expiresAt = expiresAt
         self.clientID = clientID
         self.redirectURI = redirectURI
         self.redirectURIIncluded = redirectURIIncluded
@@ -196,16 +211,20 @@ public struct TokensIssued: Event {
     public var refreshToken: IssuedRefreshToken?
     /// Whether an OpenID Connect ID token was issued too.
     public var idTokenIssued: Bool
+    /// The access token's `aud`: the resource servers it is for (RFC 9068 §3, RFC 8707). Absent in
+    /// tokens issued before audiences were recorded, whose `aud` was the client id.
+    public var audience: [String]?
 
     enum CodingKeys: String, CodingKey {
         case accessTokenID = "access_token_id", accessTokenExpiresAt = "access_token_expires_at"
         case clientID = "client_id", subject, scope, grantType = "grant_type", issuedAt = "issued_at"
-        case refreshToken = "refresh_token", idTokenIssued = "id_token_issued"
+        case refreshToken = "refresh_token", idTokenIssued = "id_token_issued", audience
     }
 
     public init(accessTokenID: String, accessTokenExpiresAt: Timestamp, clientID: String, subject: String,
                 scope: Scope, grantType: String, issuedAt: Timestamp, refreshToken: IssuedRefreshToken? = nil,
-                idTokenIssued: Bool = false) {
+                idTokenIssued: Bool = false, audience: [String]? = nil) {
+        self.audience = audience
         self.accessTokenID = accessTokenID
         self.accessTokenExpiresAt = accessTokenExpiresAt
         self.clientID = clientID

@@ -22,6 +22,9 @@ public enum Flow {
         return .accept(events)
     }
 
+    /// The refusal of a step on a flow past its `expires_at`.
+    static let expired = OAuthError.invalidRequest("this authorization request has expired; start again from the application")
+
     /// Decides `command` against `state`.
     public static func decide(_ state: FlowState, _ command: FlowCommand) -> FlowDecision {
         switch command {
@@ -29,29 +32,36 @@ public enum Flow {
             guard state.version == 0 else { return .refuse(.invalidRequest("the flow has already started")) }
             return .accept([.requested(request)])
 
-        case .authenticate(let authenticated):
-            guard state.request != nil, state.consent == nil, !state.denied, state.failedLogins < maximumFailedLogins else {
+        case .authenticate(let authenticated, let now):
+            // One login per flow: two racing logins cannot both succeed, and a flow that has
+            // consent or a refusal takes no more.
+            guard state.request != nil, state.authentication == nil, state.consent == nil, !state.denied,
+                  state.failedLogins < maximumFailedLogins else {
                 return .refuse(.invalidRequest("this authorization request no longer accepts a login"))
             }
+            if state.isExpired(at: now) { return .refuse(expired) }
             return .accept([.authenticated(authenticated)])
 
-        case .failAuthentication(let failed):
+        case .failAuthentication(let failed, let now):
             guard state.request != nil, state.authentication == nil, state.failedLogins < maximumFailedLogins else {
                 return .refuse(.invalidRequest("this authorization request no longer accepts a login"))
             }
+            if state.isExpired(at: now) { return .refuse(expired) }
             return .accept([.authenticationFailed(failed)])
 
-        case .grantConsent(let remembered):
+        case .grantConsent(let remembered, let now):
             guard let request = state.request, let user = state.authentication, state.consent == nil, !state.denied else {
                 return .refuse(.invalidRequest("this authorization request is not waiting for consent"))
             }
+            if state.isExpired(at: now) { return .refuse(expired) }
             return .accept([.consentGranted(ConsentGranted(
                 userID: user.userID, clientID: request.clientID, scope: request.scope, remembered: remembered))])
 
-        case .denyConsent:
+        case .denyConsent(let now):
             guard let request = state.request, let user = state.authentication, state.consent == nil, !state.denied else {
                 return .refuse(.invalidRequest("this authorization request is not waiting for consent"))
             }
+            if state.isExpired(at: now) { return .refuse(expired) }
             return .accept([.consentDenied(ConsentDenied(userID: user.userID, clientID: request.clientID, scope: request.scope))])
 
         case .issueCode(let codeHash, let now, let lifetime):
@@ -86,17 +96,20 @@ public enum Flow {
               let consent = state.consent, code.codeHash == redemption.codeHash else {
             return .refuse(.invalidGrant("the authorization code is invalid"))
         }
-        func rejected(_ reason: CodeRejection, _ description: String, revoking: [String] = []) -> FlowDecision {
+        func rejected(_ reason: CodeRejection, _ description: String, revoking: [String] = [],
+                      revokingRefresh: [SecretHash] = []) -> FlowDecision {
             var events: [FlowEvent] = [.codeRejected(CodeRedemptionRejected(
                 codeHash: redemption.codeHash, clientID: redemption.clientID, reason: reason))]
-            if !revoking.isEmpty {
-                events.append(.tokensRevoked(TokensRevoked(accessTokenIDs: revoking, reason: "code_reuse")))
+            if !revoking.isEmpty || !revokingRefresh.isEmpty {
+                events.append(.tokensRevoked(TokensRevoked(accessTokenIDs: revoking, refreshTokenHashes: revokingRefresh, reason: "code_reuse")))
             }
             return .reject(events, .invalidGrant(description))
         }
 
         if state.codeRedeemed {
-            return rejected(.alreadyRedeemed, "the authorization code has already been used", revoking: state.liveAccessTokenIDs)
+            // RFC 6749 §4.1.2, RFC 9700 §4.2.4: everything issued from the code, refresh tokens included.
+            return rejected(.alreadyRedeemed, "the authorization code has already been used",
+                            revoking: state.liveAccessTokenIDs, revokingRefresh: state.liveRefreshTokenHashes)
         }
         if request.clientID != redemption.clientID {
             return rejected(.wrongClient, "the authorization code was issued to another client")
@@ -119,6 +132,11 @@ public enum Flow {
         case (nil, nil):
             break
         }
+        let audience: [String]
+        do {
+            audience = try ResourceIndicator.audience(requested: redemption.resources, authorized: request.resources,
+                                                      defaultAudience: redemption.defaultAudience)
+        } catch { return .refuse(error) }
         let refresh = redemption.refreshToken.map { issue in
             let familyExpiresAt = redemption.now.adding(seconds: issue.absoluteLifetime)
             return IssuedRefreshToken(hash: issue.hash, expiresAt: min(redemption.now.adding(seconds: issue.idleLifetime), familyExpiresAt),
@@ -130,7 +148,8 @@ public enum Flow {
                 accessTokenID: redemption.accessTokenID,
                 accessTokenExpiresAt: redemption.now.adding(seconds: redemption.accessTokenLifetime),
                 clientID: request.clientID, subject: user.userID, scope: consent.scope, grantType: "authorization_code",
-                issuedAt: redemption.now, refreshToken: refresh, idTokenIssued: redemption.issueIDToken && consent.scope.contains("openid"))),
+                issuedAt: redemption.now, refreshToken: refresh, idTokenIssued: redemption.issueIDToken && consent.scope.contains("openid"),
+                audience: audience)),
         ])
     }
 }

@@ -46,6 +46,12 @@ extension Flow {
             return rejected("invalid_scope", .invalidScope("the refreshed scope may only narrow the granted scope"))
         }
 
+        let audience: [String]
+        do {
+            audience = try ResourceIndicator.audience(requested: refresh.resources, authorized: request.resources,
+                                                      defaultAudience: refresh.defaultAudience)
+        } catch { return rejected("invalid_target", error) }
+
         var events: [FlowEvent] = []
         if let supersededSuccessor {
             events.append(.tokensRevoked(TokensRevoked(accessTokenIDs: [], refreshTokenHashes: [supersededSuccessor],
@@ -60,7 +66,7 @@ extension Flow {
                 hash: refresh.successor.hash,
                 expiresAt: min(refresh.now.adding(seconds: refresh.successor.idleLifetime), token.familyExpiresAt),
                 familyExpiresAt: token.familyExpiresAt),
-            idTokenIssued: refresh.issueIDToken && scope.contains("openid"))))
+            idTokenIssued: refresh.issueIDToken && scope.contains("openid"), audience: audience)))
         return .accept(events)
     }
 }

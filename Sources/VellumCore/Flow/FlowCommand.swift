@@ -3,14 +3,14 @@
 public enum FlowCommand: Sendable, Equatable {
     /// Start the flow with a validated authorization request.
     case request(AuthorizationRequested)
-    /// Record that the user authenticated.
-    case authenticate(UserAuthenticated)
+    /// Record that the user authenticated, at `now`: only once per flow, and only before it expires.
+    case authenticate(UserAuthenticated, now: Timestamp)
     /// Record a failed login.
-    case failAuthentication(AuthenticationFailed)
+    case failAuthentication(AuthenticationFailed, now: Timestamp)
     /// The user allowed (or a remembered consent allows) the requested scope.
-    case grantConsent(remembered: Bool)
+    case grantConsent(remembered: Bool, now: Timestamp)
     /// The user refused.
-    case denyConsent
+    case denyConsent(now: Timestamp)
     /// Issue the authorization code whose hash is given, valid for `lifetime` seconds from `now`.
     case issueCode(codeHash: SecretHash, now: Timestamp, lifetime: Int64)
     /// Exchange the code at the token endpoint.
@@ -57,9 +57,16 @@ public struct TokenRefresh: Sendable, Equatable {
     public var reuseGrace: Int64
     /// Whether to issue an ID token too.
     public var issueIDToken: Bool
+    /// The RFC 8707 `resource` parameters of the token request.
+    public var resources: [String]
+    /// The access token's audience when no resource was asked for.
+    public var defaultAudience: [String]
 
     public init(family: String, presentedHash: SecretHash, clientID: String, requestedScope: Scope?, now: Timestamp,
-                accessTokenID: String, accessTokenLifetime: Int64, successor: RefreshIssue, reuseGrace: Int64, issueIDToken: Bool) {
+                accessTokenID: String, accessTokenLifetime: Int64, successor: RefreshIssue, reuseGrace: Int64, issueIDToken: Bool,
+                resources: [String] = [], defaultAudience: [String] = []) {
+        self.resources = resources
+        self.defaultAudience = defaultAudience
         self.family = family
         self.presentedHash = presentedHash
         self.clientID = clientID
@@ -91,9 +98,16 @@ public struct CodeRedemption: Sendable, Equatable {
     public var refreshToken: RefreshIssue?
     /// Whether to issue an ID token (the scope has `openid`).
     public var issueIDToken: Bool
+    /// The RFC 8707 `resource` parameters of the token request.
+    public var resources: [String]
+    /// The access token's audience when no resource was asked for (RFC 9068 §3).
+    public var defaultAudience: [String]
 
     public init(codeHash: SecretHash, clientID: String, redirectURI: String?, codeVerifier: String?, now: Timestamp,
-                accessTokenID: String, accessTokenLifetime: Int64, refreshToken: RefreshIssue? = nil, issueIDToken: Bool = false) {
+                accessTokenID: String, accessTokenLifetime: Int64, refreshToken: RefreshIssue? = nil, issueIDToken: Bool = false,
+                resources: [String] = [], defaultAudience: [String] = []) {
+        self.resources = resources
+        self.defaultAudience = defaultAudience
         self.refreshToken = refreshToken
         self.issueIDToken = issueIDToken
         self.codeHash = codeHash

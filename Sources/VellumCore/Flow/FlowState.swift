@@ -100,6 +100,11 @@ public struct FlowState: Sendable, Equatable {
         }
     }
 
+    /// Whether the flow has passed its `expires_at` (flows recorded before flows expired never do).
+    public func isExpired(at now: Timestamp) -> Bool {
+        request?.expiresAt.map { now >= $0 } ?? false
+    }
+
     /// The refresh tokens neither rotated nor revoked.
     public var liveRefreshTokenHashes: [SecretHash] { refreshTokens.filter { $0.status == .active }.map(\.hash) }
 

@@ -14,16 +14,33 @@ public enum AuthorizationRequestOutcome: Sendable, Equatable {
 
 /// Validates authorization requests against the registered client.
 public enum AuthorizationRequestValidation {
+    /// The largest value, in UTF-8 bytes, each parameter may have; larger ones are refused, never
+    /// truncated (a truncated `state` would not match at the client).
+    public static let byteLimits: [String: Int] = [
+        "client_id": 256, "redirect_uri": 2048, "state": 1024, "nonce": 512, "scope": 2048,
+        "code_challenge": 128, "code_challenge_method": 16, "response_type": 64, "prompt": 64,
+        "max_age": 19, "resource": 2048, "login_hint": 256,
+    ]
+    /// The most `resource` indicators one request may name.
+    public static let maximumResources = 8
+
     /// Checks `parameters` against `client` (nil when no client has the `client_id`).
     /// The client and the redirect URI are checked first: until both are trusted, no error is
     /// redirected.
     public static func validate(_ parameters: RequestParameters, client: RegisteredClient?) -> AuthorizationRequestOutcome {
+        // Parameters sent without a value are treated as omitted (RFC 6749 §3.1).
+        let parameters = parameters.filter { !$0.value.isEmpty }
         let values = Dictionary(grouping: parameters, by: \.name).mapValues { $0.map(\.value) }
-        let repeated = values.filter { $0.value.count > 1 }.keys.sorted()
+        // `resource` is the one parameter that may repeat (RFC 8707 §2).
+        let repeated = values.filter { $0.value.count > 1 && $0.key != "resource" }.keys.sorted()
         func single(_ name: String) -> String? { values[name]?.first }
+        let oversized = parameters.first { parameter in byteLimits[parameter.name].map { parameter.value.utf8.count > $0 } ?? false }
 
         if repeated.contains("client_id") || repeated.contains("redirect_uri") {
             return .errorPage("The request repeats client_id or redirect_uri.")
+        }
+        if let oversized, oversized.name == "client_id" || oversized.name == "redirect_uri" {
+            return .errorPage("The request's \(oversized.name) is too long.")
         }
         guard let clientID = single("client_id"), !clientID.isEmpty else {
             return .errorPage("The request has no client_id.")
@@ -50,6 +67,16 @@ public enum AuthorizationRequestValidation {
         if let name = repeated.first {
             return fail(.invalidRequest("the parameter '\(name)' is repeated"))
         }
+        if let oversized {
+            return fail(.invalidRequest("the parameter '\(oversized.name)' is longer than \(byteLimits[oversized.name] ?? 0) bytes"))
+        }
+        // Request objects are not supported (OpenID Connect Core §6, §3.1.2.6).
+        if single("request") != nil {
+            return fail(OAuthError(.requestNotSupported, "request objects are not supported"))
+        }
+        if single("request_uri") != nil {
+            return fail(OAuthError(.requestURINotSupported, "request_uri is not supported"))
+        }
         guard let responseType = single("response_type") else {
             return fail(.invalidRequest("response_type is required"))
         }
@@ -75,9 +102,27 @@ public enum AuthorizationRequestValidation {
         } else if client.isPublic {
             return fail(.invalidRequest("PKCE is required for public clients: send code_challenge with code_challenge_method=S256"))
         }
+        var prompt: [Prompt]?
+        if let text = single("prompt") {
+            do { prompt = try Prompt.parse(text) } catch { return fail(error) }
+        }
+        var maxAge: Int64?
+        if let text = single("max_age") {
+            guard let seconds = Int64(text), seconds >= 0 else {
+                return fail(.invalidRequest("max_age must be a non-negative number of seconds"))
+            }
+            maxAge = seconds
+        }
+        let resources = values["resource"] ?? []
+        guard resources.count <= maximumResources else {
+            return fail(OAuthError(.invalidTarget, "at most \(maximumResources) resource parameters are accepted"))
+        }
+        if let invalid = resources.first(where: { !ResourceIndicator.isValid($0) }) {
+            return fail(OAuthError(.invalidTarget, "resource '\(invalid)' must be an absolute URI without a fragment"))
+        }
         return .valid(AuthorizationRequested(
             clientID: client.clientID, redirectURI: redirectURI, redirectURIIncluded: single("redirect_uri") != nil,
             scope: scope, state: state, codeChallenge: challenge, codeChallengeMethod: challenge == nil ? nil : PKCE.method,
-            nonce: single("nonce")))
+            nonce: single("nonce"), prompt: prompt, maxAge: maxAge, resources: resources.isEmpty ? nil : resources))
     }
 }

@@ -1,7 +1,8 @@
 /// An OAuth 2.0 error: the RFC 6749 error code, a description for the developer, and the HTTP
 /// status it maps to (§4.1.2.1 for the authorization endpoint, §5.2 for the token endpoint).
 public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The registered error codes of RFC 6749 §4.1.2.1 and §5.2 (and RFC 7009 §2.2.1).
+    /// The registered error codes of RFC 6749 §4.1.2.1 and §5.2, RFC 7009 §2.2.1, RFC 8707 §2 and
+    /// OpenID Connect Core §3.1.2.6.
     public enum Code: String, Sendable, Equatable, Codable {
         case invalidRequest = "invalid_request"
         case invalidClient = "invalid_client"
@@ -16,6 +17,16 @@ public struct OAuthError: Error, Sendable, Equatable, CustomStringConvertible {
         case unsupportedTokenType = "unsupported_token_type"
         case invalidToken = "invalid_token"
         case insufficientScope = "insufficient_scope"
+        /// OpenID Connect Core §3.1.2.6: `prompt=none` and the user must log in.
+        case loginRequired = "login_required"
+        /// OpenID Connect Core §3.1.2.6: `prompt=none` and the user must consent.
+        case consentRequired = "consent_required"
+        /// OpenID Connect Core §3.1.2.6: the request object (`request`) is not supported.
+        case requestNotSupported = "request_not_supported"
+        /// OpenID Connect Core §3.1.2.6: `request_uri` is not supported.
+        case requestURINotSupported = "request_uri_not_supported"
+        /// RFC 8707 §2: the `resource` is not a valid or allowed target.
+        case invalidTarget = "invalid_target"
     }
 
     /// The error code.

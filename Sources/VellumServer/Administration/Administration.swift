@@ -17,7 +17,7 @@ public enum Administration {
     /// Registers a client: validates the request, generates the id and secret, appends `ClientRegistered`.
     public static func registerClient(
         name: String, redirectURIs: [String], isPublic: Bool, authMethod: ClientAuthenticationMethod?,
-        scope: Scope, refreshTokens: Bool = false, store: EventStore, metadata: EventMetadata
+        scope: Scope, refreshTokens: Bool = false, postLogoutRedirectURIs: [String] = [], store: EventStore, metadata: EventMetadata
     ) async throws -> NewClient {
         let isPublic = isPublic || authMethod == ClientAuthenticationMethod.none
         let clientID = "c_" + SecretGenerator.generate(bytes: 12)
@@ -25,7 +25,7 @@ public enum Administration {
         let registered = try ClientRules.register(
             clientID: clientID, name: name, redirectURIs: redirectURIs, isPublic: isPublic, authMethod: authMethod,
             scope: scope, grantTypes: ["authorization_code"] + (refreshTokens ? ["refresh_token"] : []),
-            secretHash: secret.map { SecretHash(of: $0) })
+            secretHash: secret.map { SecretHash(of: $0) }, postLogoutRedirectURIs: postLogoutRedirectURIs)
         try await store.append(to: "client-\(clientID)", expected: .noStream, events: [
             ProposedEvent(type: ClientRegistered.type, payload: try EventJSON.encode(registered),
                           metadata: try EventJSON.encodeValue(metadata)),

@@ -13,14 +13,18 @@ public func buildApplication(
     database: PostgresClient.Configuration,
     masterKey: MasterKey,
     logger: Logger
-) -> some ApplicationProtocol {
+) throws -> some ApplicationProtocol {
     let client = PostgresClient(configuration: database, backgroundLogger: logger)
-    let appender = BatchingAppender(client: client, projections: [EventProjections()], logger: logger)
+    let appender = BatchingAppender(client: client, projections: [EventProjections()], now: configuration.clock, logger: logger)
     let store = EventStore(client: client, appender: appender, logger: logger)
     let server = AuthorizationServer(
         configuration: configuration, store: store, queries: ProjectionQueries(client: client, logger: logger),
         keys: SigningKeys(store: store, masterKey: masterKey, logger: logger), csrf: CSRFProtection(masterKey: masterKey),
-        logger: logger)
+        pages: try Pages(directory: configuration.templatesDirectory), logger: logger)
+    if !configuration.usesHTTPS && !ServerConfiguration.isLoopback(configuration.host) {
+        logger.warning("the issuer is http but the server listens beyond loopback: cookies and tokens cross the network in clear",
+                       metadata: ["issuer": "\(configuration.issuer)", "host": "\(configuration.host)"])
+    }
 
     let ready = ReadinessGate()
     let router = Router(context: VellumRequestContext.self)
@@ -35,6 +39,7 @@ public func buildApplication(
     IntrospectionEndpoint(server: server).register(on: router)
     UserinfoEndpoint(server: server).register(on: router)
     LogoutEndpoint(server: server).register(on: router)
+    AssetEndpoints(stylesheet: server.pages.stylesheet).register(on: router)
 
     var application = Application(
         router: router,

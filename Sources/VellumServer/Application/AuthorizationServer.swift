@@ -12,11 +12,22 @@ struct AuthorizationServer: Sendable {
     let queries: ProjectionQueries
     let keys: SigningKeys
     let csrf: CSRFProtection
-    let pages = Pages()
+    let pages: Pages
     let logger: Logger
 
-    /// The current time, truncated to microseconds as the log stores it.
-    var now: Timestamp { Timestamp(Date()) }
+    init(configuration: ServerConfiguration, store: EventStore, queries: ProjectionQueries, keys: SigningKeys,
+         csrf: CSRFProtection, pages: Pages, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.queries = queries
+        self.keys = keys
+        self.csrf = csrf
+        self.pages = pages
+        self.logger = logger
+    }
+
+    /// The current time, truncated to microseconds as the log stores it, from the configured clock.
+    var now: Timestamp { configuration.clock() }
 
     /// Verifies a password against a bcrypt hash off the cooperative pool (bcrypt takes ~0.25 s at
     /// cost 12). With no hash (no such user) it verifies against a decoy, so that a wrong username

@@ -39,8 +39,12 @@ enum FormDecoding {
 }
 
 extension RequestParameters {
-    /// The single value of `name`; nil when absent.
-    func value(_ name: String) -> String? { first { $0.name == name }?.value }
+    /// The single value of `name`; nil when absent or sent empty (RFC 6749 §3.1: a parameter
+    /// without a value is treated as omitted).
+    func value(_ name: String) -> String? { first { $0.name == name && !$0.value.isEmpty }?.value }
+
+    /// Every non-empty value of `name`, in order (RFC 8707 `resource` may repeat).
+    func values(_ name: String) -> [String] { filter { $0.name == name && !$0.value.isEmpty }.map(\.value) }
 
     /// The names that appear more than once.
     var repeatedNames: [String] {

@@ -34,11 +34,12 @@ enum Responses {
         return response
     }
 
-    /// An HTML page with the security headers of DESIGN.md §6.
-    static func page(_ html: String, status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {
+    /// An HTML page with the security headers of DESIGN.md §6. `formTargets` are the validated
+    /// redirect URIs a form on the page may end at (see ``ContentSecurityPolicy``).
+    static func page(_ html: String, status: HTTPResponse.Status = .ok, cookies: [Cookie] = [], formTargets: [String] = []) -> Response {
         var response = Response(status: status, body: .init(byteBuffer: ByteBuffer(string: html)))
         response.headers[.contentType] = "text/html; charset=utf-8"
-        response.headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"
+        response.headers[.contentSecurityPolicy] = ContentSecurityPolicy.header(formTargets: formTargets)
         response.headers[.init("X-Frame-Options")!] = "DENY"
         response.headers[.init("X-Content-Type-Options")!] = "nosniff"
         response.headers[.init("Referrer-Policy")!] = "no-referrer"

@@ -1,4 +1,5 @@
 import Foundation
+public import VellumCore
 
 /// How `vellum serve` listens, names itself, and how long what it issues lives.
 public struct ServerConfiguration: Sendable {
@@ -40,6 +41,21 @@ public struct ServerConfiguration: Sendable {
     /// pruning (`VELLUM_MAINTENANCE_INTERVAL`, default 60).
     public var maintenanceInterval: Int64 = 60
 
+    /// Seconds an authorization request waits for its login and consent before it expires
+    /// (`VELLUM_FLOW_TTL`, default 600): an old `/login?flow=` link is refused.
+    public var flowLifetime: Int64 = 600
+    /// The access token's `aud` when the client names no RFC 8707 `resource`
+    /// (`VELLUM_DEFAULT_AUDIENCE`, space-separated; default: the issuer, whose resource is `/userinfo`).
+    public var defaultAudience: [String]?
+    /// A directory whose `.mustache` templates and `vellum.css` replace the built-in ones, file by
+    /// file (`VELLUM_TEMPLATES_DIR`).
+    public var templatesDirectory: String?
+    /// Failed logins of one account (or from one IP address) before each further attempt must wait,
+    /// doubling from one second (`VELLUM_LOGIN_FAILURES_BEFORE_DELAY`, default 5).
+    public var loginFailuresBeforeDelay: Int = 5
+    /// The clock every decision reads; tests give a manual one.
+    public var clock: @Sendable () -> Timestamp = { Timestamp(Date()) }
+
     /// A configuration; `issuer` defaults from the host and port.
     public init(host: String = "127.0.0.1", port: Int = 8080, issuer: String? = nil, instanceID: String? = nil) {
         self.host = host
@@ -50,8 +66,16 @@ public struct ServerConfiguration: Sendable {
         self.instanceID = instanceID ?? "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
     }
 
+    /// Whether `host` binds only the loopback interface.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
     /// Whether cookies must be `Secure` (the issuer is https).
     public var usesHTTPS: Bool { issuer.lowercased().hasPrefix("https://") }
+
+    /// The access token audience used when no resource is asked for.
+    public var audience: [String] { defaultAudience ?? [issuer] }
 
     /// The absolute URL of `path` under the issuer.
     func url(_ path: String) -> String { issuer + path }

@@ -23,23 +23,36 @@ struct AuthorizeEndpoint: Sendable {
             return Responses.page(server.pages.error(.init(title: "Invalid request", message: message)), status: .badRequest)
         case .redirectError(let error, let redirectURI, let state):
             return Responses.redirect(to: server.errorRedirect(error, to: redirectURI, state: state))
-        case .valid(let requested):
+        case .valid(var requested):
             guard let client else { return Responses.page("", status: .badRequest) }
+            let now = server.now
+            requested.expiresAt = now.adding(seconds: server.configuration.flowLifetime)
             let flowID = UUID().uuidString.lowercased()
             var commands: [FlowCommand] = [.request(requested)]
-            var next = "/login?flow=\(flowID)"
+            let session = try await server.currentSession(request)
+            let remembered = try await session.asyncFlatMap { session in
+                try await server.hasRememberedConsent(userID: session.record.userID, clientID: client.clientID, scope: requested.scope)
+            } ?? false
+            let login = session.map { FrontChannel.SessionLogin(userID: $0.record.userID, authTime: $0.authTime) }
 
-            if let session = try await server.currentSession(request) {
-                // A browser that is still signed in: the flow records the session as its login, and
-                // a remembered consent that covers the scope answers for the user.
+            var next: String
+            switch FrontChannel.afterRequest(requested, session: login, consentRemembered: remembered, now: now) {
+            case .error(let error):
+                // prompt=none needing a page: nothing to record, the client hears why (OIDC Core §3.1.2.6).
+                return Responses.redirect(to: server.errorRedirect(error, to: requested.redirectURI, state: requested.state))
+            case .login(let reauthenticate):
+                next = "/login?flow=\(flowID)" + (reauthenticate ? "&reauthenticate=1" : "")
+            case .consent, .issueCode:
+                // A browser that is still signed in, recently enough: the flow records the session as
+                // its login, and a remembered consent that covers the scope answers for the user.
+                guard let session else { return server.expiredFlowPage() }
                 commands.append(.authenticate(UserAuthenticated(
                     userID: session.record.userID, username: session.username, method: "session",
-                    sessionID: session.record.sessionID, authTime: session.authTime)))
+                    sessionID: session.record.sessionID, authTime: session.authTime), now: now))
                 next = "/consent?flow=\(flowID)"
-                if try await server.hasRememberedConsent(userID: session.record.userID, clientID: client.clientID, scope: requested.scope) {
-                    let grant = server.grantAndIssueCode(remembered: true)
+                if remembered && FrontChannel.afterLogin(requested, consentRemembered: true) == .issueCode {
+                    let grant = server.grantAndIssueCode(remembered: true, now: now)
                     commands += grant.commands
-
                     next = server.codeRedirect(grant.code, for: requested)
                 }
             }
@@ -47,7 +60,7 @@ struct AuthorizeEndpoint: Sendable {
             let (decision, _) = try await server.execute(commands, on: flowID, metadata: metadata)
             guard case .accept = decision else { return server.expiredFlowPage() }
             var cookies: [Cookie] = []
-            if request.cookie(CSRFProtection.cookieName) == nil { cookies.append(server.csrfCookie()) }
+            if request.cookie(server.csrfCookieName) == nil { cookies.append(server.csrfCookie()) }
             return Responses.redirect(to: next, cookies: cookies)
         }
     }
@@ -70,9 +83,9 @@ extension AuthorizationServer {
         return RedirectURI.appending(parameters, to: redirectURI)
     }
 
-    /// A fresh `vellum_csrf` cookie for the browser.
+    /// A fresh CSRF cookie for the browser.
     func csrfCookie() -> Cookie {
-        Cookie(name: CSRFProtection.cookieName, value: SecretGenerator.generate(), path: "/",
+        Cookie(name: csrfCookieName, value: SecretGenerator.generate(), path: "/",
                secure: configuration.usesHTTPS, httpOnly: true, sameSite: .lax)
     }
 }

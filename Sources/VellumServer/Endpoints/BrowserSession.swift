@@ -2,7 +2,8 @@ import Hummingbird
 import VellumCore
 import VellumStore
 
-/// The browser's login session, from its `vellum_session` cookie.
+/// The browser's login session, from its `vellum_session` cookie (`__Host-vellum_session` when
+/// the issuer is https, so that no subdomain can set or shadow it).
 struct BrowserSession: Sendable {
     static let cookieName = "vellum_session"
     let record: SessionRecord
@@ -13,7 +14,7 @@ struct BrowserSession: Sendable {
 extension AuthorizationServer {
     /// The browser's active session, if its cookie names one.
     func currentSession(_ request: Request) async throws -> BrowserSession? {
-        guard let secret = request.cookie(BrowserSession.cookieName), !secret.isEmpty,
+        guard let secret = request.cookie(sessionCookieName), !secret.isEmpty,
               let record = try await queries.session(secretHash: SecretHash(of: secret)), record.isActive(at: now) else {
             return nil
         }
@@ -23,7 +24,15 @@ extension AuthorizationServer {
 
     /// The session cookie for `secret`.
     func sessionCookie(_ secret: String) -> Cookie {
-        Cookie(name: BrowserSession.cookieName, value: secret, maxAge: Int(configuration.sessionLifetime), path: "/",
+        Cookie(name: sessionCookieName, value: secret, maxAge: Int(configuration.sessionLifetime), path: "/",
                secure: configuration.usesHTTPS, httpOnly: true, sameSite: .lax)
     }
+
+    /// The session cookie's name: `__Host-` prefixed over https (RFC 6265bis §4.1.3.2).
+    var sessionCookieName: String { Self.cookieName(BrowserSession.cookieName, https: configuration.usesHTTPS) }
+
+    /// The CSRF cookie's name, prefixed likewise.
+    var csrfCookieName: String { Self.cookieName(CSRFProtection.cookieName, https: configuration.usesHTTPS) }
+
+    static func cookieName(_ name: String, https: Bool) -> String { https ? "__Host-\(name)" : name }
 }

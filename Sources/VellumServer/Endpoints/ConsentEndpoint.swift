@@ -21,12 +21,14 @@ struct ConsentEndpoint: Sendable {
         switch try await pendingConsent(flowID, request) {
         case .failure(let error): return error.page
         case .success(let (state, client)):
-            guard let nonce = request.cookie(CSRFProtection.cookieName) else {
+            guard let nonce = request.cookie(server.csrfCookieName), let requested = state.request else {
                 return server.errorPage("Cookies needed", "This browser did not keep Vellum's cookie. Allow cookies and start again.", status: .forbidden)
             }
             return Responses.page(server.pages.consent(.init(
                 flow: flowID, csrfToken: server.csrf.token(browserNonce: nonce, flowID: flowID), clientName: client.name,
-                username: state.authentication?.username ?? "", scopes: state.request?.scope.tokens ?? [])))
+                username: state.authentication?.username ?? "",
+                scopes: ScopeDescription.describe(requested.scope, clientName: client.name))),
+                formTargets: [requested.redirectURI])
         }
     }
 
@@ -36,16 +38,19 @@ struct ConsentEndpoint: Sendable {
             return server.errorPage("Invalid request", error.description, status: .badRequest)
         }
         guard let flowID = form.value("flow"), AuthorizationServer.isFlowID(flowID) else { return server.expiredFlowPage() }
-        guard server.csrf.isValid(form.value("csrf_token"), browserNonce: request.cookie(CSRFProtection.cookieName), flowID: flowID) else {
+        guard server.csrf.isValid(form.value("csrf_token"), browserNonce: request.cookie(server.csrfCookieName), flowID: flowID) else {
             return server.errorPage("Request refused", "The form was not sent from this browser's consent page. Start again from the application.", status: .forbidden)
         }
         guard case .success(let (state, _)) = try await pendingConsent(flowID, request),
               let requested = state.request, let user = state.authentication else { return server.expiredFlowPage() }
         let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .user(user.userID))
 
+        let now = server.now
         switch form.value("decision") {
+        case "switch_user":
+            return try await switchUser(flowID: flowID, requested: requested, request: request, context: context)
         case "allow":
-            let (code, commands) = server.grantAndIssueCode(remembered: false)
+            let (code, commands) = server.grantAndIssueCode(remembered: false, now: now)
             let decision = try await server.execute(commands, on: flowID, metadata: metadata)
             guard case .accept = decision.decision else { return server.expiredFlowPage() }
             if form.value("remember") == "on" {
@@ -54,7 +59,7 @@ struct ConsentEndpoint: Sendable {
             }
             return Responses.redirect(to: server.codeRedirect(code, for: requested))
         case "deny":
-            let decision = try await server.execute([.denyConsent], on: flowID, metadata: metadata)
+            let decision = try await server.execute([.denyConsent(now: now)], on: flowID, metadata: metadata)
             guard case .accept = decision.decision else { return server.expiredFlowPage() }
             return Responses.redirect(to: server.errorRedirect(
                 OAuthError(.accessDenied, "the user denied the request"), to: requested.redirectURI, state: requested.state))
@@ -63,11 +68,27 @@ struct ConsentEndpoint: Sendable {
         }
     }
 
+    /// "Not you?": ends this browser's session and starts the same authorization request afresh
+    /// as a new flow, at the login page. The abandoned flow simply expires.
+    private func switchUser(flowID: String, requested: AuthorizationRequested, request: Request,
+                            context: VellumRequestContext) async throws -> Response {
+        if let session = try await server.currentSession(request) {
+            try await server.endSession(session, reason: "switch_user", request: request, context: context)
+        }
+        var restarted = requested
+        restarted.expiresAt = server.now.adding(seconds: server.configuration.flowLifetime)
+        let newFlow = UUID().uuidString.lowercased()
+        let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .client(requested.clientID))
+        let (decision, _) = try await server.execute([.request(restarted)], on: newFlow, metadata: metadata)
+        guard case .accept = decision else { return server.expiredFlowPage() }
+        return Responses.redirect(to: "/login?flow=\(newFlow)", cookies: [server.clearedSessionCookie()])
+    }
+
     /// The flow when it waits for consent and this browser's session is the one that logged in.
     private func pendingConsent(_ flowID: String, _ request: Request) async throws -> Result<(FlowState, RegisteredClient), ConsentPageError> {
         let state = try await server.flowState(flowID)
         guard let requested = state.request, let user = state.authentication, state.consent == nil, !state.denied,
-              let client = try await server.queries.client(requested.clientID) else {
+              !state.isExpired(at: server.now), let client = try await server.queries.client(requested.clientID) else {
             return .failure(ConsentPageError(page: server.expiredFlowPage()))
         }
         guard let session = try await server.currentSession(request), session.record.sessionID == user.sessionID else {

@@ -4,10 +4,10 @@ import VellumStore
 extension AuthorizationServer {
     /// The commands that grant consent and issue a code, and the code itself (in clear: it goes
     /// only into the redirect).
-    func grantAndIssueCode(remembered: Bool) -> (code: String, commands: [FlowCommand]) {
+    func grantAndIssueCode(remembered: Bool, now: Timestamp) -> (code: String, commands: [FlowCommand]) {
         let code = SecretGenerator.generate()
         return (code, [
-            .grantConsent(remembered: remembered),
+            .grantConsent(remembered: remembered, now: now),
             .issueCode(codeHash: SecretHash(of: code), now: now, lifetime: configuration.codeLifetime),
         ])
     }

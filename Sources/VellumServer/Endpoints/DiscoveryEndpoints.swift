@@ -41,7 +41,9 @@ struct DiscoveryEndpoints: Sendable {
             authorizationResponseIssParameterSupported: true,
             subjectTypesSupported: ["public"],
             idTokenSigningAlgValuesSupported: ["ES256"],
-            scopesSupported: ["openid", "profile", "email", "offline_access"])
+            scopesSupported: ["openid", "profile", "email", "offline_access"],
+            promptValuesSupported: Prompt.allCases.map(\.rawValue),
+            requestParameterSupported: false, requestURIParameterSupported: false)
     }
 }
 
@@ -67,12 +69,19 @@ struct AuthorizationServerMetadata: Encodable, Sendable {
     let subjectTypesSupported: [String]
     let idTokenSigningAlgValuesSupported: [String]
     let scopesSupported: [String]
+    /// OpenID Connect Prompt Create §4.2 names this; the values of `prompt` understood.
+    let promptValuesSupported: [String]
+    /// OpenID Connect Discovery §3: request objects are not supported.
+    let requestParameterSupported: Bool
+    let requestURIParameterSupported: Bool
 
     enum CodingKeys: String, CodingKey {
         case issuer, authorizationEndpoint = "authorization_endpoint", tokenEndpoint = "token_endpoint"
         case jwksURI = "jwks_uri", responseTypesSupported = "response_types_supported"
         case revocationEndpoint = "revocation_endpoint", introspectionEndpoint = "introspection_endpoint"
         case userinfoEndpoint = "userinfo_endpoint", endSessionEndpoint = "end_session_endpoint"
+        case promptValuesSupported = "prompt_values_supported", requestParameterSupported = "request_parameter_supported"
+        case requestURIParameterSupported = "request_uri_parameter_supported"
         case revocationEndpointAuthMethodsSupported = "revocation_endpoint_auth_methods_supported"
         case introspectionEndpointAuthMethodsSupported = "introspection_endpoint_auth_methods_supported"
         case claimsSupported = "claims_supported"

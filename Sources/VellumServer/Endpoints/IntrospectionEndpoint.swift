@@ -24,7 +24,7 @@ struct IntrospectionEndpoint: Sendable {
             exp: record.expiresAt.secondsSinceEpoch, iat: record.issuedAt.secondsSinceEpoch,
             jti: record.kind == "access_token" ? record.id : nil,
             tokenType: record.kind == "access_token" ? "Bearer" : "refresh_token",
-            iss: server.configuration.issuer, aud: record.clientID))
+            iss: server.configuration.issuer, aud: record.audience ?? [record.clientID]))
     }
 }
 
@@ -39,7 +39,8 @@ struct Introspection: Encodable {
     let jti: String?
     let tokenType: String
     let iss: String
-    let aud: String
+    /// RFC 7662 §2.2: a string or an array of strings; an array here.
+    let aud: [String]
 
     enum CodingKeys: String, CodingKey {
         case active, scope, clientID = "client_id", sub, exp, iat, jti, tokenType = "token_type", iss, aud

@@ -13,22 +13,30 @@ struct LoginEndpoint: Sendable {
         router.post("login") { request, context in try await submit(request, context) }
     }
 
+    /// The most a username or password may be, in UTF-8 bytes (bcrypt reads 72; the rest bounds work).
+    static let maximumUsernameBytes = 256
+    static let maximumPasswordBytes = 1024
+
     private func show(_ request: Request, _ context: VellumRequestContext) async throws -> Response {
         guard let flowID = request.queryParameterList.value("flow"), AuthorizationServer.isFlowID(flowID),
               let (state, client) = try await loginableFlow(flowID) else {
             return server.expiredFlowPage()
         }
         var cookies: [Cookie] = []
-        var nonce = request.cookie(CSRFProtection.cookieName)
+        var nonce = request.cookie(server.csrfCookieName)
         if nonce == nil {
             let cookie = server.csrfCookie()
             cookies.append(cookie)
             nonce = cookie.value
         }
+        // Asked to sign in again while signed in (prompt=login, max_age): the page says why and
+        // offers the signed-in user's name.
+        let session = request.queryParameterList.value("reauthenticate") == nil ? nil : try await server.currentSession(request)
         let page = server.pages.login(.init(
             flow: flowID, csrfToken: server.csrf.token(browserNonce: nonce ?? "", flowID: flowID),
-            clientName: client.name, username: "", message: state.failedLogins > 0 ? "Wrong username or password." : nil))
-        return Responses.page(page, cookies: cookies)
+            clientName: client.name, username: session?.username ?? "",
+            message: state.failedLogins > 0 ? "Wrong username or password." : nil, reauthenticate: session != nil))
+        return Responses.page(page, cookies: cookies, formTargets: [state.request?.redirectURI].compactMap { $0 })
     }
 
     private func submit(_ request: Request, _ context: VellumRequestContext) async throws -> Response {
@@ -37,57 +45,63 @@ struct LoginEndpoint: Sendable {
             return server.errorPage("Invalid request", error.description, status: .badRequest)
         }
         guard let flowID = form.value("flow"), AuthorizationServer.isFlowID(flowID) else { return server.expiredFlowPage() }
-        guard server.csrf.isValid(form.value("csrf_token"), browserNonce: request.cookie(CSRFProtection.cookieName), flowID: flowID) else {
+        guard server.csrf.isValid(form.value("csrf_token"), browserNonce: request.cookie(server.csrfCookieName), flowID: flowID) else {
             return server.errorPage("Request refused", "The form was not sent from this browser's sign-in page. Start again from the application.", status: .forbidden)
         }
-        guard let (state, client) = try await loginableFlow(flowID) else { return server.expiredFlowPage() }
+        guard let (state, client) = try await loginableFlow(flowID), let requested = state.request else { return server.expiredFlowPage() }
+        let formTargets = [requested.redirectURI]
         let username = form.value("username")?.trimmingCharacters(in: .whitespaces) ?? ""
         let password = form.value("password") ?? ""
+        guard username.utf8.count <= Self.maximumUsernameBytes, password.utf8.count <= Self.maximumPasswordBytes else {
+            return server.errorPage("Invalid request", "The username or password is too long.", status: .badRequest)
+        }
         let user = username.isEmpty ? nil : try await server.queries.user(named: username)
         let passwordMatches = try await server.verifyPassword(password, hash: user?.passwordHash)
+        let now = server.now
 
         guard let user, passwordMatches, !user.disabled else {
             let reason = user == nil ? "unknown_user" : (user!.disabled ? "user_disabled" : "wrong_password")
             let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .system)
             let decision = try await server.execute(
-                [.failAuthentication(AuthenticationFailed(username: String(username.prefix(256)), reason: reason))],
+                [.failAuthentication(AuthenticationFailed(username: username, reason: reason), now: now)],
                 on: flowID, metadata: metadata)
             guard case .accept = decision.decision else { return server.expiredFlowPage() }
             let page = server.pages.login(.init(
                 flow: flowID, csrfToken: form.value("csrf_token") ?? "", clientName: client.name,
                 username: username, message: "Wrong username or password."))
-            return Responses.page(page, status: .unauthorized)
+            return Responses.page(page, status: .unauthorized, formTargets: formTargets)
         }
 
         let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .user(user.userID))
         let secret = SecretGenerator.generate()
         let sessionID = UUID().uuidString.lowercased()
-        let now = server.now
+        var commands: [FlowCommand] = [.authenticate(UserAuthenticated(
+            userID: user.userID, username: user.username, method: "password", sessionID: sessionID, authTime: now), now: now)]
+        var next = "/consent?flow=\(flowID)"
+        let remembered = try await server.hasRememberedConsent(userID: user.userID, clientID: requested.clientID, scope: requested.scope)
+        if FrontChannel.afterLogin(requested, consentRemembered: remembered) == .issueCode {
+            let grant = server.grantAndIssueCode(remembered: true, now: now)
+            commands += grant.commands
+            next = server.codeRedirect(grant.code, for: requested)
+        }
         try await server.store.append(to: "session-\(sessionID)", expected: .noStream, events: [ProposedEvent(
             type: SessionStarted.type,
             payload: try EventJSON.encode(SessionStarted(
                 sessionID: sessionID, userID: user.userID, secretHash: SecretHash(of: secret),
                 expiresAt: now.adding(seconds: server.configuration.sessionLifetime))),
             metadata: try EventJSON.encodeValue(metadata))])
-        var commands: [FlowCommand] = [.authenticate(UserAuthenticated(
-            userID: user.userID, username: user.username, method: "password", sessionID: sessionID, authTime: now))]
-        var next = "/consent?flow=\(flowID)"
-        if let requested = state.request,
-           try await server.hasRememberedConsent(userID: user.userID, clientID: requested.clientID, scope: requested.scope) {
-            let grant = server.grantAndIssueCode(remembered: true)
-            commands += grant.commands
-            next = server.codeRedirect(grant.code, for: requested)
-        }
-        let decision = try await server.execute(commands, on: flowID, metadata: metadata)
-        guard case .accept = decision.decision else { return server.expiredFlowPage() }
+        // The password was right, so the session stands even if this flow has meanwhile taken
+        // another login or expired; the flow then refuses, and names only a session that exists.
+        let (decision, _) = try await server.execute(commands, on: flowID, metadata: metadata)
+        guard case .accept = decision else { return server.expiredFlowPage() }
         return Responses.redirect(to: next, cookies: [server.sessionCookie(secret)])
     }
 
-    /// The flow and its client, when the flow still waits for a login.
+    /// The flow and its client, when the flow still waits for a login and has not expired.
     private func loginableFlow(_ flowID: String) async throws -> (FlowState, RegisteredClient)? {
         let state = try await server.flowState(flowID)
         guard let request = state.request, state.authentication == nil, state.consent == nil, !state.denied,
-              state.failedLogins < Flow.maximumFailedLogins,
+              state.failedLogins < Flow.maximumFailedLogins, !state.isExpired(at: server.now),
               let client = try await server.queries.client(request.clientID) else { return nil }
         return (state, client)
     }

@@ -55,7 +55,8 @@ struct TokenEndpoint: Sendable {
             codeHash: codeHash, clientID: client.clientID, redirectURI: form.value("redirect_uri"),
             codeVerifier: form.value("code_verifier"), now: now, accessTokenID: SecretGenerator.generate(bytes: 16),
             accessTokenLifetime: server.configuration.accessTokenLifetime,
-            refreshToken: refreshToken.map { refreshIssue($0) }, issueIDToken: true)
+            refreshToken: refreshToken.map { refreshIssue($0) }, issueIDToken: true,
+            resources: form.values("resource"), defaultAudience: server.configuration.audience)
         return try await issue(.redeemCode(redemption), flowID: flowID, refreshToken: refreshToken, client: client,
                                request: request, context: context)
     }
@@ -77,7 +78,8 @@ struct TokenEndpoint: Sendable {
             family: token.flowStream, presentedHash: hash, clientID: client.clientID, requestedScope: requestedScope,
             now: server.now, accessTokenID: SecretGenerator.generate(bytes: 16),
             accessTokenLifetime: server.configuration.accessTokenLifetime, successor: refreshIssue(successor),
-            reuseGrace: server.configuration.refreshReuseGrace, issueIDToken: true)
+            reuseGrace: server.configuration.refreshReuseGrace, issueIDToken: true,
+            resources: form.values("resource"), defaultAudience: server.configuration.audience)
         return try await issue(.refresh(refresh), flowID: token.flowID, refreshToken: successor, client: client,
                                request: request, context: context)
     }

@@ -1,17 +1,54 @@
+import Foundation
 import Mustache
+import VellumCore
 
-/// The HTML pages a person sees: login, consent and errors. Mustache escapes every `{{value}}`.
+/// The HTML pages a person sees: sign-in, consent, errors and sign-out, rendered from the
+/// `.mustache` templates in `Templates/` (embedded in the binary). A deployment may replace any of
+/// them, and the stylesheet, with files of the same name in `VELLUM_TEMPLATES_DIR`
+/// (docs/customising-pages.md). Mustache escapes every `{{value}}`.
 struct Pages: Sendable {
-    private let library: MustacheLibrary
+    /// The templates, by name, and the file each is read from in a templates directory.
+    static let templateNames = ["layout", "login", "consent", "error", "logout", "logged-out"]
 
-    init() {
+    private let library: MustacheLibrary
+    /// The stylesheet served at `/assets/vellum.css`.
+    let stylesheet: String
+
+    /// Loads the built-in templates, each replaced by `directory/NAME.mustache` where that exists.
+    /// A template that does not parse stops the server at start, naming the file.
+    init(directory: String? = nil) throws {
         var library = MustacheLibrary()
-        // The templates are constants of this file: a failure here is a programming error caught by any test.
-        try! library.register(Self.layout, named: "layout")
-        try! library.register(Self.login, named: "login")
-        try! library.register(Self.consent, named: "consent")
-        try! library.register(Self.error, named: "error")
+        for name in Self.templateNames {
+            let text = try Self.override(named: "\(name).mustache", in: directory) ?? Self.builtIn[name] ?? ""
+            do {
+                try library.register(text, named: name)
+            } catch {
+                throw PagesError(description: "the template \(name).mustache does not parse: \(error)")
+            }
+        }
         self.library = library
+        self.stylesheet = try Self.override(named: "vellum.css", in: directory)
+            ?? String(decoding: PackageResources.vellum_css, as: UTF8.self)
+    }
+
+    private static let builtIn: [String: String] = [
+        "layout": String(decoding: PackageResources.layout_mustache, as: UTF8.self),
+        "login": String(decoding: PackageResources.login_mustache, as: UTF8.self),
+        "consent": String(decoding: PackageResources.consent_mustache, as: UTF8.self),
+        "error": String(decoding: PackageResources.error_mustache, as: UTF8.self),
+        "logout": String(decoding: PackageResources.logout_mustache, as: UTF8.self),
+        "logged-out": String(decoding: PackageResources.logged_out_mustache, as: UTF8.self),
+    ]
+
+    private static func override(named file: String, in directory: String?) throws -> String? {
+        guard let directory else { return nil }
+        let path = URL(filePath: directory).appending(path: file).path
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw PagesError(description: "cannot read \(path): \(error.localizedDescription)")
+        }
     }
 
     struct Login: Sendable {
@@ -20,6 +57,8 @@ struct Pages: Sendable {
         let clientName: String
         let username: String
         let message: String?
+        /// The user has a live session but must enter the password again (`prompt=login`, `max_age`).
+        var reauthenticate = false
     }
 
     struct Consent: Sendable {
@@ -27,7 +66,7 @@ struct Pages: Sendable {
         let csrfToken: String
         let clientName: String
         let username: String
-        let scopes: [String]
+        let scopes: [ScopeDescription]
     }
 
     struct ErrorPage: Sendable {
@@ -35,53 +74,23 @@ struct Pages: Sendable {
         let message: String
     }
 
+    struct Logout: Sendable {
+        let csrfToken: String
+        let username: String
+        let clientName: String
+        let idTokenHint: String
+        let postLogoutRedirectURI: String
+        let state: String
+    }
+
     func login(_ page: Login) -> String { library.render(page, withTemplate: "login") ?? "" }
     func consent(_ page: Consent) -> String { library.render(page, withTemplate: "consent") ?? "" }
     func error(_ page: ErrorPage) -> String { library.render(page, withTemplate: "error") ?? "" }
+    func logout(_ page: Logout) -> String { library.render(page, withTemplate: "logout") ?? "" }
+    func loggedOut(_ page: ErrorPage) -> String { library.render(page, withTemplate: "logged-out") ?? "" }
+}
 
-    static let layout = """
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{{$title}}Vellum{{/title}}</title>
-        <style>body{font-family:system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem;color:#222}
-        label,input,button{display:block;width:100%;box-sizing:border-box;margin:.4rem 0}input{padding:.5rem}
-        button{padding:.6rem;margin-top:1rem}.error{color:#a00}ul{padding-left:1.2rem}</style></head>
-        <body>{{$body}}{{/body}}</body></html>
-        """
-
-    static let login = """
-        {{<layout}}{{$title}}Sign in · Vellum{{/title}}{{$body}}
-        <h1>Sign in</h1>
-        <p>to continue to <strong>{{clientName}}</strong></p>
-        {{#message}}<p class="error" role="alert">{{message}}</p>{{/message}}
-        <form method="post" action="/login">
-        <input type="hidden" name="flow" value="{{flow}}">
-        <input type="hidden" name="csrf_token" value="{{csrfToken}}">
-        <label for="username">Username</label>
-        <input id="username" name="username" value="{{username}}" autocomplete="username" required autofocus>
-        <label for="password">Password</label>
-        <input id="password" name="password" type="password" autocomplete="current-password" required>
-        <button type="submit">Sign in</button>
-        </form>{{/body}}{{/layout}}
-        """
-
-    static let consent = """
-        {{<layout}}{{$title}}Allow access · Vellum{{/title}}{{$body}}
-        <h1>Allow access?</h1>
-        <p><strong>{{clientName}}</strong> asks to act for <strong>{{username}}</strong> with:</p>
-        <ul>{{#scopes}}<li>{{.}}</li>{{/scopes}}{{^scopes}}<li>basic access</li>{{/scopes}}</ul>
-        <form method="post" action="/consent">
-        <input type="hidden" name="flow" value="{{flow}}">
-        <input type="hidden" name="csrf_token" value="{{csrfToken}}">
-        <label><input type="checkbox" name="remember" value="on" style="display:inline;width:auto"> Remember this decision</label>
-        <button type="submit" name="decision" value="allow">Allow</button>
-        <button type="submit" name="decision" value="deny">Deny</button>
-        </form>{{/body}}{{/layout}}
-        """
-
-    static let error = """
-        {{<layout}}{{$title}}{{title}} · Vellum{{/title}}{{$body}}
-        <h1>{{title}}</h1>
-        <p class="error">{{message}}</p>{{/body}}{{/layout}}
-        """
+/// A templates directory that cannot be used.
+struct PagesError: Error, CustomStringConvertible {
+    let description: String
 }

@@ -4,7 +4,8 @@ import JWTKit
 struct AccessTokenClaims: JWTPayload, Equatable {
     let iss: String
     let sub: String
-    let aud: String
+    /// The resource servers the token is for (RFC 9068 §3): one string when there is one.
+    let aud: AudienceClaim
     let clientID: String
     let scope: String
     let jti: String

@@ -1,4 +1,5 @@
 import Foundation
+import JWTKit
 import VellumCore
 
 /// Turns a recorded `TokensIssued` into the token response: the signed access token (RFC 9068),
@@ -9,7 +10,8 @@ struct TokenIssuer: Sendable {
     func response(for issued: TokensIssued, state: FlowState, refreshToken: String?) async throws -> TokenResponse {
         let configuration = server.configuration
         let accessToken = try await server.keys.sign(AccessTokenClaims(
-            iss: configuration.issuer, sub: issued.subject, aud: issued.clientID, clientID: issued.clientID,
+            iss: configuration.issuer, sub: issued.subject, aud: AudienceClaim(value: issued.audience ?? [issued.clientID]),
+            clientID: issued.clientID,
             scope: issued.scope.description, jti: issued.accessTokenID, iat: issued.issuedAt.secondsSinceEpoch,
             exp: issued.accessTokenExpiresAt.secondsSinceEpoch, authTime: state.authentication?.authTime.secondsSinceEpoch),
             type: "at+jwt")

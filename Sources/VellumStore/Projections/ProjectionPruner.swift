@@ -30,18 +30,28 @@ public struct ProjectionPruner: Sendable {
         self.logger = logger
     }
 
-    /// Deletes what expired (or ended) before `cutoff`. A rotated or revoked refresh token stays
-    /// until its own expiry, so that presenting it again is still recognised as reuse meanwhile.
+    /// Deletes what expired (or ended) before `cutoff`. A code and the refresh tokens of a flow stay
+    /// while any refresh token of that flow is unexpired, so that presenting a used one again is
+    /// still recognised as reuse and revokes the family.
     @discardableResult
     public func prune(before cutoff: Timestamp) async throws -> Report {
         let at = cutoff.microsecondsSinceEpoch
         var report = Report()
-        report.codes = try await count(client.query(
-            "DELETE FROM authorization_codes WHERE expires_at < vellum_ts(\(at)) RETURNING 1", logger: logger))
+        // A redeemed code, and a rotated refresh token, must be recognised when presented again for
+        // as long as their family lives (RFC 9700 §4.14.2): rows go only once no refresh token of
+        // their flow is still unexpired.
+        report.codes = try await count(client.query("""
+            DELETE FROM authorization_codes c WHERE expires_at < vellum_ts(\(at))
+              AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.flow_id = c.flow_id AND r.expires_at >= vellum_ts(\(at)))
+            RETURNING 1
+            """, logger: logger))
         report.accessTokens = try await count(client.query(
             "DELETE FROM access_tokens WHERE expires_at < vellum_ts(\(at)) RETURNING 1", logger: logger))
-        report.refreshTokens = try await count(client.query(
-            "DELETE FROM refresh_tokens WHERE expires_at < vellum_ts(\(at)) RETURNING 1", logger: logger))
+        report.refreshTokens = try await count(client.query("""
+            DELETE FROM refresh_tokens r WHERE expires_at < vellum_ts(\(at))
+              AND NOT EXISTS (SELECT 1 FROM refresh_tokens l WHERE l.flow_id = r.flow_id AND l.expires_at >= vellum_ts(\(at)))
+            RETURNING 1
+            """, logger: logger))
         report.sessions = try await count(client.query(
             "DELETE FROM sessions WHERE expires_at < vellum_ts(\(at)) OR ended_at < vellum_ts(\(at)) RETURNING 1", logger: logger))
         return report

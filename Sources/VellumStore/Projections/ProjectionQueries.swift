@@ -38,16 +38,17 @@ public struct ProjectionQueries: Sendable {
     /// The registered client with `clientID`, if any.
     public func client(_ clientID: String) async throws -> RegisteredClient? {
         let rows = try await client.query("""
-            SELECT client_id, name, redirect_uris, is_public, auth_method, scope, grant_types, secret_hash, disabled
+            SELECT client_id, name, redirect_uris, is_public, auth_method, scope, grant_types, secret_hash, disabled,
+                   post_logout_redirect_uris
             FROM clients WHERE client_id = \(clientID)
             """, logger: logger)
-        for try await (id, name, uris, isPublic, method, scope, grants, secret, disabled) in rows.decode(
-            (String, String, [String], Bool, String, [String], [String], String?, Bool).self
+        for try await (id, name, uris, isPublic, method, scope, grants, secret, disabled, logoutURIs) in rows.decode(
+            (String, String, [String], Bool, String, [String], [String], String?, Bool, [String]?).self
         ) {
             var registered = RegisteredClient(ClientRegistered(
                 clientID: id, name: name, redirectURIs: uris, isPublic: isPublic,
                 authMethod: ClientAuthenticationMethod(rawValue: method) ?? .clientSecretBasic, scope: Scope(scope),
-                grantTypes: grants, secretHash: secret.map(SecretHash.init(hex:))))
+                grantTypes: grants, secretHash: secret.map(SecretHash.init(hex:)), postLogoutRedirectURIs: logoutURIs))
             registered.disabled = disabled
             return registered
         }

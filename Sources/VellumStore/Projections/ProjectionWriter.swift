@@ -28,12 +28,15 @@ enum ProjectionWriter {
         case .registerClient:
             for case .registerClient(let client, let at) in run {
                 try await connection.query("""
-                    INSERT INTO clients (client_id, name, redirect_uris, is_public, auth_method, scope, grant_types, secret_hash, registered_at)
+                    INSERT INTO clients (client_id, name, redirect_uris, is_public, auth_method, scope, grant_types, secret_hash,
+                                         registered_at, post_logout_redirect_uris)
                     VALUES (\(client.clientID), \(client.name), \(client.redirectURIs), \(client.isPublic), \(client.authMethod.rawValue),
-                            \(client.scope.tokens), \(client.grantTypes), \(client.secretHash?.hex), vellum_ts(\(at.microsecondsSinceEpoch)))
+                            \(client.scope.tokens), \(client.grantTypes), \(client.secretHash?.hex), vellum_ts(\(at.microsecondsSinceEpoch)),
+                            \(client.postLogoutRedirectURIs))
                     ON CONFLICT (client_id) DO UPDATE SET name = EXCLUDED.name, redirect_uris = EXCLUDED.redirect_uris,
                         is_public = EXCLUDED.is_public, auth_method = EXCLUDED.auth_method, scope = EXCLUDED.scope,
-                        grant_types = EXCLUDED.grant_types, secret_hash = EXCLUDED.secret_hash
+                        grant_types = EXCLUDED.grant_types, secret_hash = EXCLUDED.secret_hash,
+                        post_logout_redirect_uris = EXCLUDED.post_logout_redirect_uris
                     """, logger: logger)
             }
         case .createUser:
@@ -79,16 +82,19 @@ enum ProjectionWriter {
             }
             try await stampOnce("authorization_codes", key: "code_hash", time: "redeemed_at", rows, on: connection, logger: logger)
         case .issueAccessToken:
-            let rows = run.compactMap { change -> (TokensIssued, String, Timestamp)? in
-                if case .issueAccessToken(let tokens, let flow, let at) = change { (tokens, flow, at) } else { nil }
+            let rows = run.compactMap { change -> (TokensIssued, String)? in
+                if case .issueAccessToken(let tokens, let flow, _) = change { (tokens, flow) } else { nil }
             }
+            // `issued_at` is the token's own `iat` (the deciding clock), so `exp - iat` is its lifetime
+            // exactly, whatever second the row was written in. Audiences are space-joined (URIs have no spaces).
             try await connection.query("""
-                INSERT INTO access_tokens (jti, flow_id, client_id, subject, scope, issued_at, expires_at)
-                SELECT j, f, c, s, string_to_array(sc, ' '), vellum_ts(i), vellum_ts(e)
+                INSERT INTO access_tokens (jti, flow_id, client_id, subject, scope, issued_at, expires_at, audience)
+                SELECT j, f, c, s, string_to_array(sc, ' '), vellum_ts(i), vellum_ts(e), string_to_array(nullif(a, ''), ' ')
                 FROM unnest(\(rows.map(\.0.accessTokenID))::text[], \(rows.map(\.1))::text[], \(rows.map(\.0.clientID))::text[],
                             \(rows.map(\.0.subject))::text[], \(rows.map(\.0.scope.description))::text[],
-                            \(rows.map(\.2.microsecondsSinceEpoch))::int8[], \(rows.map(\.0.accessTokenExpiresAt.microsecondsSinceEpoch))::int8[])
-                     AS x(j, f, c, s, sc, i, e)
+                            \(rows.map(\.0.issuedAt.microsecondsSinceEpoch))::int8[], \(rows.map(\.0.accessTokenExpiresAt.microsecondsSinceEpoch))::int8[],
+                            \(rows.map { ($0.0.audience ?? []).joined(separator: " ") })::text[])
+                     AS x(j, f, c, s, sc, i, e, a)
                 ON CONFLICT (jti) DO NOTHING
                 """, logger: logger)
         case .revokeAccessTokens:

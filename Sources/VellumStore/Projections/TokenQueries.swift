@@ -16,6 +16,8 @@ public struct TokenRecord: Sendable, Equatable {
     public let revoked: Bool
     /// For a refresh token: exchanged for its successor.
     public let rotated: Bool
+    /// For an access token: its `aud` (nil for tokens issued before audiences were recorded).
+    public var audience: [String]? = nil
 
     /// Whether it still works at `now`: not revoked, not rotated, not expired (by time alone).
     public func isActive(at now: Timestamp) -> Bool { !revoked && !rotated && now < expiresAt }
@@ -32,15 +34,16 @@ extension ProjectionQueries {
     /// The access token with `jti`, if it is still in the projection.
     public func accessToken(jti: String) async throws -> TokenRecord? {
         let rows = try await client.query("""
-            SELECT jti, flow_id, client_id, subject, scope, \(unescaped: Self.timeColumns), revoked_at IS NOT NULL
+            SELECT jti, flow_id, client_id, subject, scope, \(unescaped: Self.timeColumns), revoked_at IS NOT NULL, audience
             FROM access_tokens WHERE jti = \(jti)
             """, logger: logger)
-        for try await (id, flow, clientID, subject, scope, issued, expires, revoked) in rows.decode(
-            (String, String, String, String, [String], Int64, Int64, Bool).self
+        for try await (id, flow, clientID, subject, scope, issued, expires, revoked, audience) in rows.decode(
+            (String, String, String, String, [String], Int64, Int64, Bool, [String]?).self
         ) {
             return TokenRecord(kind: "access_token", id: id, flowStream: flow, clientID: clientID, subject: subject,
                                scope: Scope(scope), issuedAt: Timestamp(microsecondsSinceEpoch: issued),
-                               expiresAt: Timestamp(microsecondsSinceEpoch: expires), revoked: revoked, rotated: false)
+                               expiresAt: Timestamp(microsecondsSinceEpoch: expires), revoked: revoked, rotated: false,
+                               audience: audience)
         }
         return nil
     }

@@ -69,20 +69,20 @@ struct FlowTests {
 
     @Test func deniedConsentEndsTheFlow() {
         var state = FlowState()
-        let decision = Flow.decide(state, [.request(Fixtures.request()), .authenticate(Fixtures.user), .denyConsent])
+        let decision = Flow.decide(state, [.request(Fixtures.request()), .authenticate(Fixtures.user, now: Fixtures.now), .denyConsent(now: Fixtures.now)])
         decision.events.forEach { state.evolve($0) }
         #expect(state.denied)
-        #expect(Flow.decide(state, .grantConsent(remembered: false)).events.isEmpty)
+        #expect(Flow.decide(state, .grantConsent(remembered: false, now: Fixtures.now)).events.isEmpty)
         #expect(Flow.decide(state, .issueCode(codeHash: SecretHash(of: "c"), now: Fixtures.now, lifetime: 60)).events.isEmpty)
     }
 
     @Test func stepsOutOfOrderAreRefused() {
         let empty = FlowState()
-        #expect(Flow.decide(empty, .authenticate(Fixtures.user)).events.isEmpty)
-        #expect(Flow.decide(empty, .grantConsent(remembered: false)).events.isEmpty)
+        #expect(Flow.decide(empty, .authenticate(Fixtures.user, now: Fixtures.now)).events.isEmpty)
+        #expect(Flow.decide(empty, .grantConsent(remembered: false, now: Fixtures.now)).events.isEmpty)
         var requested = FlowState()
         requested.evolve(.requested(Fixtures.request()))
-        #expect(Flow.decide(requested, .grantConsent(remembered: false)).events.isEmpty)
+        #expect(Flow.decide(requested, .grantConsent(remembered: false, now: Fixtures.now)).events.isEmpty)
         #expect(Flow.decide(requested, .request(Fixtures.request())).events.isEmpty)
         #expect(Flow.decide(requested, .issueCode(codeHash: SecretHash(of: "c"), now: Fixtures.now, lifetime: 60)).events.isEmpty)
     }
@@ -91,11 +91,11 @@ struct FlowTests {
         var state = FlowState()
         state.evolve(.requested(Fixtures.request()))
         for attempt in 0..<Flow.maximumFailedLogins {
-            let decision = Flow.decide(state, .failAuthentication(AuthenticationFailed(username: "alice", reason: "wrong_password")))
+            let decision = Flow.decide(state, .failAuthentication(AuthenticationFailed(username: "alice", reason: "wrong_password"), now: Fixtures.now))
             #expect(decision.events.count == 1, "attempt \(attempt)")
             decision.events.forEach { state.evolve($0) }
         }
-        #expect(Flow.decide(state, .authenticate(Fixtures.user)).events.isEmpty)
+        #expect(Flow.decide(state, .authenticate(Fixtures.user, now: Fixtures.now)).events.isEmpty)
     }
 
     @Test func eventsRoundTripThroughTheirStoredJSON() throws {
@@ -103,7 +103,7 @@ struct FlowTests {
         Flow.decide(state, .redeemCode(Fixtures.redemption())).events.forEach { state.evolve($0) }
         var replayed = FlowState()
         let all = Flow.decide(FlowState(), [
-            .request(Fixtures.request()), .authenticate(Fixtures.user), .grantConsent(remembered: false),
+            .request(Fixtures.request()), .authenticate(Fixtures.user, now: Fixtures.now), .grantConsent(remembered: false, now: Fixtures.now),
             .issueCode(codeHash: SecretHash(of: Fixtures.code), now: Fixtures.now, lifetime: 60),
         ]).events + Flow.decide(state, .redeemCode(Fixtures.redemption(jti: "x"))).events
         for event in all {
@@ -114,5 +114,43 @@ struct FlowTests {
             replayed.evolve(decoded)
         }
         #expect(replayed.version == Int64(all.count))
+    }
+}
+
+@Suite("Flow rules from review: one login, expiry, code reuse revokes refresh tokens")
+struct FlowReviewTests {
+    @Test func aFlowTakesOneLoginOnly() {
+        var state = FlowState()
+        Flow.decide(state, [.request(Fixtures.request()), .authenticate(Fixtures.user, now: Fixtures.now)]).events.forEach { state.evolve($0) }
+        // Two racing logins: the second decides on a flow that already has one and is refused.
+        var other = Fixtures.user
+        other.userID = "u-2"
+        #expect(Flow.decide(state, .authenticate(other, now: Fixtures.now)) == .refuse(.invalidRequest("this authorization request no longer accepts a login")))
+    }
+
+    @Test func anExpiredFlowTakesNoLoginNorConsent() {
+        var request = Fixtures.request()
+        request.expiresAt = Fixtures.now.adding(seconds: 600)
+        var state = FlowState()
+        state.evolve(.requested(request))
+        let late = Fixtures.now.adding(seconds: 600)
+        #expect(Flow.decide(state, .authenticate(Fixtures.user, now: late)).events.isEmpty)
+        #expect(Flow.decide(state, .failAuthentication(AuthenticationFailed(username: "a", reason: "wrong_password"), now: late)).events.isEmpty)
+        #expect(Flow.decide(state, .authenticate(Fixtures.user, now: Fixtures.now.adding(seconds: 599))).events.count == 1)
+        state.evolve(.authenticated(Fixtures.user))
+        #expect(Flow.decide(state, .grantConsent(remembered: false, now: late)).events.isEmpty)
+        #expect(Flow.decide(state, .denyConsent(now: late)).events.isEmpty)
+    }
+
+    @Test func aCodeRedeemedTwiceRevokesTheRefreshTokenToo() {
+        var state = Fixtures.flowWithCode()
+        var redemption = Fixtures.redemption()
+        redemption.refreshToken = RefreshIssue(hash: SecretHash(of: "r0"), idleLifetime: 3600, absoluteLifetime: 86400)
+        Flow.decide(state, .redeemCode(redemption)).events.forEach { state.evolve($0) }
+        let again = Flow.decide(state, .redeemCode(Fixtures.redemption(jti: "jti-2")))
+        #expect(again.events.last == .tokensRevoked(TokensRevoked(
+            accessTokenIDs: ["jti-1"], refreshTokenHashes: [SecretHash(of: "r0")], reason: "code_reuse")))
+        again.events.forEach { state.evolve($0) }
+        #expect(state.liveRefreshTokenHashes.isEmpty)
     }
 }

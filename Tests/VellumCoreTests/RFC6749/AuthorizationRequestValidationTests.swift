@@ -154,3 +154,86 @@ struct ScopeTests {
         #expect(OAuthError(.temporarilyUnavailable, "x").status == 503)
     }
 }
+
+@Suite("Authorization request parameters: OpenID Connect, RFC 8707, empty values, byte limits")
+struct AuthorizationRequestParameterTests {
+    private func params(_ extra: RequestParameters) -> RequestParameters {
+        [("client_id", "app"), ("redirect_uri", "https://app.example/cb"), ("response_type", "code"), ("scope", "openid"),
+         ("state", "xyz"), ("code_challenge", Fixtures.challenge), ("code_challenge_method", "S256")] + extra
+    }
+
+    private func error(_ outcome: AuthorizationRequestOutcome) -> OAuthError.Code? {
+        if case .redirectError(let error, _, let state) = outcome {
+            #expect(state == "xyz")
+            return error.code
+        }
+        return nil
+    }
+
+    private func valid(_ outcome: AuthorizationRequestOutcome) -> AuthorizationRequested? {
+        if case .valid(let request) = outcome { return request }
+        Issue.record("expected a valid request, got \(outcome)")
+        return nil
+    }
+
+    @Test func requestObjectsAreNotSupported() {
+        #expect(error(AuthorizationRequestValidation.validate(params([("request", "eyJ.e30.")]), client: Fixtures.client())) == .requestNotSupported)
+        #expect(error(AuthorizationRequestValidation.validate(params([("request_uri", "https://rp.example/r")]), client: Fixtures.client()))
+                == .requestURINotSupported)
+    }
+
+    @Test func promptAndMaxAgeAreRecorded() {
+        let request = valid(AuthorizationRequestValidation.validate(params([("prompt", "login"), ("max_age", "0")]), client: Fixtures.client()))
+        #expect(request?.prompt == [.login])
+        #expect(request?.maxAge == 0)
+        #expect(error(AuthorizationRequestValidation.validate(params([("max_age", "-1")]), client: Fixtures.client())) == .invalidRequest)
+        #expect(error(AuthorizationRequestValidation.validate(params([("prompt", "none consent")]), client: Fixtures.client())) == .invalidRequest)
+    }
+
+    @Test func emptyParametersAreTreatedAsOmitted() {
+        // RFC 6749 §3.1: an empty nonce or scope is as if not sent; an empty state too.
+        let request = valid(AuthorizationRequestValidation.validate(
+            params([("nonce", ""), ("prompt", ""), ("max_age", "")]), client: Fixtures.client()))
+        #expect(request?.nonce == nil)
+        #expect(request?.prompt == nil)
+        #expect(request?.maxAge == nil)
+        let noState = valid(AuthorizationRequestValidation.validate(
+            params([]).filter { $0.name != "state" } + [("state", "")], client: Fixtures.client()))
+        #expect(noState?.state == nil)
+    }
+
+    @Test func limitsAreInBytesNotCharacters() {
+        // 300 three-byte characters: 900 bytes, under the 1,024 of state; 400 of them are not.
+        let fits = String(repeating: "€", count: 300)
+        let tooLong = String(repeating: "€", count: 400)
+        #expect(tooLong.count < 1024 && tooLong.utf8.count > 1024)
+        let withState = { (state: String) in [("client_id", "app"), ("redirect_uri", "https://app.example/cb"), ("response_type", "code"),
+                                              ("code_challenge", Fixtures.challenge), ("code_challenge_method", "S256"), ("state", state)] }
+        #expect(valid(AuthorizationRequestValidation.validate(withState(fits), client: Fixtures.client()))?.state == fits)
+        guard case .redirectError(let error, _, _) = AuthorizationRequestValidation.validate(withState(tooLong), client: Fixtures.client()) else {
+            Issue.record("an oversized state is refused"); return
+        }
+        #expect(error.code == .invalidRequest)
+        #expect(self.error(AuthorizationRequestValidation.validate(params([("nonce", String(repeating: "n", count: 513))]), client: Fixtures.client()))
+                == .invalidRequest)
+    }
+
+    @Test func resourceIndicatorsMustBeAbsoluteURIs() {
+        let request = valid(AuthorizationRequestValidation.validate(
+            params([("resource", "https://api.example"), ("resource", "https://files.example")]), client: Fixtures.client()))
+        #expect(request?.resources == ["https://api.example", "https://files.example"])
+        #expect(error(AuthorizationRequestValidation.validate(params([("resource", "api")]), client: Fixtures.client())) == .invalidTarget)
+        #expect(error(AuthorizationRequestValidation.validate(params([("resource", "https://api.example#x")]), client: Fixtures.client()))
+                == .invalidTarget)
+    }
+
+    @Test func theAudienceIsTheResourceNotTheClient() throws {
+        #expect(try ResourceIndicator.audience(requested: [], authorized: nil, defaultAudience: ["https://id.example"]) == ["https://id.example"])
+        #expect(try ResourceIndicator.audience(requested: [], authorized: ["https://api.example"], defaultAudience: ["d"]) == ["https://api.example"])
+        #expect(try ResourceIndicator.audience(requested: ["https://api.example"], authorized: ["https://api.example", "https://b.example"],
+                                               defaultAudience: []) == ["https://api.example"])
+        #expect(throws: OAuthError.self) {
+            try ResourceIndicator.audience(requested: ["https://other.example"], authorized: ["https://api.example"], defaultAudience: [])
+        }
+    }
+}

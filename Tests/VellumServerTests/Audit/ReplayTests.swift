@@ -48,12 +48,13 @@ struct ReplayTests {
     }
 
     @Test func asOfBetweenTwoStepsShowsTheEarlierState() async throws {
-        try await TestServer.with { server in
+        let clock = ManualClock()
+        try await TestServer.with(configure: { $0.clock = clock.read }) { server in
             let client = try await server.registerClient()
             try await server.createUser()
             var browser = Browser(server)
             let (flow, code) = try await browser.authorize(clientID: client.clientID)
-            try await Task.sleep(for: .milliseconds(20))
+            clock.advance(seconds: 1)
             _ = try await server.token(TestServer.codeForm(code), basic: (client.clientID, client.secret!))
             let all = try await replay(server, stream: "flow-\(flow)")
             let issued = all[3].time

@@ -64,7 +64,8 @@ struct AuthorizationCodeFlowTests {
             #expect(claims.iss == server.issuer)
             #expect(claims.sub == userID)
             #expect(claims.client_id == client.clientID)
-            #expect(claims.aud == client.clientID)
+            // RFC 9068 §3: the audience is a resource (by default the issuer, for /userinfo), not the client.
+            #expect(claims.aud == server.issuer)
             #expect(claims.scope == "openid profile")
             #expect(claims.exp - claims.iat == 600)
 
@@ -164,7 +165,7 @@ struct AuthorizationCodeFlowTests {
             #expect(html.contains("Test &lt;App&gt;"))
             #expect(!html.contains("Test <App>"))
             #expect(html.contains(#"name="username""#) && html.contains(#"name="password""#))
-            #expect(browser.cookies["vellum_csrf"] != nil)
+            #expect(browser.cookies["__Host-vellum_csrf"] != nil)
         }
     }
 
@@ -180,10 +181,10 @@ struct AuthorizationCodeFlowTests {
             let refreshToken = try #require(answer.json["refresh_token"] as? String)
             let refreshed = try await server.token([("grant_type", "refresh_token"), ("refresh_token", refreshToken)],
                                                    basic: (client.clientID, client.secret!))
-            let session = try #require(browser.cookies["vellum_session"])
+            let session = try #require(browser.cookies["__Host-vellum_session"])
             let secrets = [code, accessToken, idToken, refreshToken, try #require(refreshed.json["refresh_token"] as? String),
                            try #require(refreshed.accessToken), client.secret!, TestServer.password, session,
-                           try #require(browser.cookies["vellum_csrf"])]
+                           try #require(browser.cookies["__Host-vellum_csrf"])]
 
             let dump = try await withConnection(server.database) { connection in
                 var text = ""

@@ -52,12 +52,13 @@ struct TokenEndpointErrorTests {
     }
 
     @Test func expiredCode() async throws {
-        try await TestServer.with(configure: { $0.codeLifetime = 1 }) { server in
+        let clock = ManualClock()
+        try await TestServer.with(configure: { $0.codeLifetime = 60; $0.clock = clock.read }) { server in
             let client = try await server.registerClient()
             try await server.createUser()
             var browser = Browser(server)
             let (flow, code) = try await browser.authorize(clientID: client.clientID)
-            try await Task.sleep(for: .milliseconds(1_100))
+            clock.advance(seconds: 60)
             try await expectInvalidGrant(try await server.token(TestServer.codeForm(code), basic: (client.clientID, client.secret!)),
                                          "expired", flow: flow, server: server)
         }

@@ -75,22 +75,38 @@ struct ConsentAndSessionTests {
         }
     }
 
-    @Test func logoutEndsTheSession() async throws {
+    @Test func logoutEndsTheSessionOnlyWhenConfirmedByPost() async throws {
         try await TestServer.with { server in
             let client = try await server.registerClient()
             try await server.createUser()
             var browser = Browser(server)
             _ = try await browser.authorize(clientID: client.clientID)
-            let logout = try await browser.get("/logout")
+            // A GET (a link, an image on another site) only asks.
+            let confirm = try await browser.get("/logout")
+            #expect(confirm.status == .ok)
+            #expect(browser.cookies["__Host-vellum_session"]?.isEmpty == false)
+            #expect(try await Self.endedSessions(server).isEmpty)
+            // A POST without the page's CSRF token is refused.
+            let forged = try await browser.post("/logout", form: [("decision", "logout")])
+            #expect(forged.status == .forbidden)
+            #expect(try await Self.endedSessions(server).isEmpty)
+
+            let csrf = try #require(Browser.hiddenValue("csrf_token", in: String(buffer: confirm.body)))
+            let logout = try await browser.post("/logout", form: [("csrf_token", csrf), ("decision", "logout")])
             #expect(logout.status == .ok)
-            #expect(browser.cookies["vellum_session"] == "")
-            let ended = try await server.store.client.query("SELECT session_id FROM sessions WHERE ended_at IS NOT NULL")
-            var sessionIDs: [String] = []
-            for try await id in ended.decode(String.self) { sessionIDs.append(id) }
+            #expect(browser.cookies["__Host-vellum_session"] == "")
+            let sessionIDs = try await Self.endedSessions(server)
             #expect(sessionIDs.count == 1)
-            #expect(try await server.store.readStream("session-\(sessionIDs[0])").map(\.type) == ["SessionStarted", "SessionEnded"])
+            #expect(try await server.store.readStream("session-\(try #require(sessionIDs.first))").map(\.type) == ["SessionStarted", "SessionEnded"])
             let next = try await browser.get(Browser.authorizeURI(clientID: client.clientID))
             #expect(next.headers[.location]?.hasPrefix("/login?flow=") == true)
         }
+    }
+
+    static func endedSessions(_ server: TestServer) async throws -> [String] {
+        let ended = try await server.store.client.query("SELECT session_id FROM sessions WHERE ended_at IS NOT NULL")
+        var sessionIDs: [String] = []
+        for try await id in ended.decode(String.self) { sessionIDs.append(id) }
+        return sessionIDs
     }
 }

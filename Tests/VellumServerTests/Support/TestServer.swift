@@ -40,7 +40,7 @@ struct TestServer: Sendable {
     ) async throws {
         var configuration = ServerConfiguration(port: 0, issuer: "https://vellum.test")
         configure(&configuration)
-        let app = buildApplication(configuration: configuration, database: database, masterKey: masterKey, logger: TestCluster.logger)
+        let app = try buildApplication(configuration: configuration, database: database, masterKey: masterKey, logger: TestCluster.logger)
         let issuer = configuration.issuer
         try await withRunningStore(configuration: database) { store in
             try await app.test(.live) { client in
