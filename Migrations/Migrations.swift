@@ -23,5 +23,6 @@ public enum EmbeddedMigrations {
         Migration(version: 3, name: "v0003_token_lifecycle.sql", bytes: PackageResources.v0003_token_lifecycle_sql),
         Migration(version: 4, name: "v0004_audit.sql", bytes: PackageResources.v0004_audit_sql),
         Migration(version: 5, name: "v0005_browser_and_audience.sql", bytes: PackageResources.v0005_browser_and_audience_sql),
+        Migration(version: 6, name: "v0006_credentials.sql", bytes: PackageResources.v0006_credentials_sql),
     ]
 }

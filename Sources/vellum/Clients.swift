@@ -6,7 +6,8 @@ import VellumStore
 
 /// `vellum clients …`: the OAuth clients.
 struct Clients: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Manage OAuth clients.", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Manage OAuth clients.", subcommands: [Create.self, List.self, Disable.self, Enable.self, RotateSecret.self])
 
     /// `vellum clients create`: registers a client and prints its secret, once.
     struct Create: AsyncParsableCommand {
@@ -70,11 +71,97 @@ struct Clients: AsyncParsableCommand {
             if json {
                 var object: [String: String] = ["client_id": clientID, "token_endpoint_auth_method": registered.authMethod.rawValue]
                 object["client_secret"] = secret
-                print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self))
+                try JSONOutput.print(object)
             } else {
                 print("client_id:     \(clientID)")
                 if let secret { print("client_secret: \(secret)   (shown once: store it now)") }
                 print("auth method:   \(registered.authMethod.rawValue)")
+            }
+        }
+    }
+
+    /// `vellum clients list [--json]`: never a secret.
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the clients (never a secret).")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Flag(help: "Print a JSON array.")
+        var json = false
+
+        func run() async throws {
+            let clients = try await database.withOperatorStore { store, _ in
+                try await ProjectionQueries(client: store.client, logger: store.logger).clients()
+            }
+            if json { return try JSONOutput.print(clients) }
+            for client in clients {
+                print("\(client.clientID)\t\(client.name)\t\(client.disabled ? "disabled" : "enabled")\t\(client.authMethod)\t"
+                      + client.redirectURIs.joined(separator: " "))
+            }
+        }
+    }
+
+    /// `vellum clients disable --client C`.
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable a client: authorization and token requests refused at once, its tokens revoked (ClientDisabled).")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(name: .customLong("client"), help: "The client id.")
+        var clientID: String
+
+        func run() async throws {
+            let clientID = clientID
+            let outcome = try await database.withOperatorStore { store, metadata in
+                try await Administration.disableClient(clientID, store: store, metadata: metadata)
+            }
+            print("\(outcome.changed ? "client disabled" : "client was already disabled"); tokens revoked in \(outcome.revokedFlows.count) flow(s)")
+        }
+    }
+
+    /// `vellum clients enable --client C`.
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled client (ClientEnabled).")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(name: .customLong("client"), help: "The client id.")
+        var clientID: String
+
+        func run() async throws {
+            let clientID = clientID
+            let outcome = try await database.withOperatorStore { store, metadata in
+                try await Administration.enableClient(clientID, store: store, metadata: metadata)
+            }
+            print(outcome.changed ? "client enabled" : "client was already enabled")
+        }
+    }
+
+    /// `vellum clients rotate-secret --client C [--json]`.
+    struct RotateSecret: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-secret",
+            abstract: "Give a confidential client a new secret, printed once; the old one is refused at once (ClientSecretRotated).")
+
+        @OptionGroup var database: DatabaseOptions
+
+        @Option(name: .customLong("client"), help: "The client id.")
+        var clientID: String
+
+        @Flag(help: "Print one JSON object.")
+        var json = false
+
+        func run() async throws {
+            let clientID = clientID
+            let secret = try await database.withOperatorStore { store, metadata in
+                try await Administration.rotateClientSecret(clientID, store: store, metadata: metadata)
+            }
+            if json {
+                try JSONOutput.print(["client_id": clientID, "client_secret": secret])
+            } else {
+                print("client_id:     \(clientID)")
+                print("client_secret: \(secret)   (shown once: store it now)")
             }
         }
     }

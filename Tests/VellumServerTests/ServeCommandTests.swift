@@ -97,6 +97,32 @@ struct ServeCommandTests {
         let duplicate = try Self.run(executable, ["users", "create", "--username", "carol", "--password-stdin",
                                                   "--data-dir", dataDirectory], input: "a long enough password\n")
         #expect(duplicate.status != 0)
+        // --json is built by an encoder: a quote in a username stays valid JSON.
+        let quoted = try Self.run(executable, ["users", "create", "--username", #"o"brien"#, "--password-stdin", "--json",
+                                               "--data-dir", dataDirectory], input: "a long enough password\n")
+        let quotedUser = try #require(try JSONSerialization.jsonObject(with: Data(quoted.output.utf8)) as? [String: String])
+        #expect(quotedUser["username"] == #"o"brien"#)
+
+        // The lifecycle commands: lists never print a secret; each change is an event.
+        let clients = try Self.run(executable, ["clients", "list", "--json", "--data-dir", dataDirectory])
+        #expect(clients.status == 0 && clients.output.contains(client["client_id"]!) && !clients.output.contains(client["client_secret"]!))
+        let users = try Self.run(executable, ["users", "list", "--json", "--data-dir", dataDirectory])
+        #expect(users.status == 0 && users.output.contains(#""username":"carol""#) && !users.output.contains("$2"))
+        let rotatedSecret = try Self.run(executable, ["clients", "rotate-secret", "--client", client["client_id"]!, "--json",
+                                                      "--data-dir", dataDirectory])
+        let newSecret = try #require(try JSONSerialization.jsonObject(with: Data(rotatedSecret.output.utf8)) as? [String: String])
+        #expect(newSecret["client_secret"] != nil && newSecret["client_secret"] != client["client_secret"])
+        #expect(try Self.run(executable, ["clients", "disable", "--client", client["client_id"]!, "--data-dir", dataDirectory])
+            .output.hasPrefix("client disabled"))
+        #expect(try Self.run(executable, ["clients", "enable", "--client", client["client_id"]!, "--data-dir", dataDirectory])
+            .output.hasPrefix("client enabled"))
+        #expect(try Self.run(executable, ["users", "disable", "--user", "carol", "--data-dir", dataDirectory]).output.hasPrefix("user disabled"))
+        #expect(try Self.run(executable, ["users", "enable", "--user", "carol", "--data-dir", dataDirectory]).output.hasPrefix("user enabled"))
+        let password = try Self.run(executable, ["users", "set-password", "--user", "carol", "--password-stdin", "--data-dir", dataDirectory],
+                                    input: "another long password\n")
+        #expect(password.status == 0 && password.output.hasPrefix("password changed"))
+        #expect(try Self.run(executable, ["users", "disable", "--user", "nobody", "--data-dir", dataDirectory]).status != 0)
+
         let consents = try Self.run(executable, ["consents", "list", "--user", "carol", "--json", "--data-dir", dataDirectory])
         #expect(consents.status == 0)
         #expect(consents.output.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")

@@ -23,7 +23,11 @@ public enum TestCluster {
         let cluster = try await shared()
         let name = "test_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))"
         try await cluster.createDatabaseIfMissing(name, template: templateDatabase, logger: logger)
-        return cluster.configuration(database: name)
+        // Every test runs at once, each with a server pool and a store pool: small pools keep the
+        // whole suite under the cluster's max_connections.
+        var configuration = cluster.configuration(database: name)
+        configuration.options.maximumConnections = 8
+        return configuration
     }
 
     /// Quiet unless `VELLUM_TEST_LOG_LEVEL` says otherwise.

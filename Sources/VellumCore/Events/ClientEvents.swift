@@ -47,3 +47,38 @@ public struct ClientRegistered: Event {
         self.secretHash = secretHash
     }
 }
+
+/// The client's secret was replaced; the old one is refused from now on.
+public struct ClientSecretRotated: Event {
+    public static let type = "ClientSecretRotated"
+    public var clientID: String
+    /// SHA-256 of the new secret.
+    public var secretHash: SecretHash
+
+    enum CodingKeys: String, CodingKey { case clientID = "client_id", secretHash = "secret_hash" }
+
+    public init(clientID: String, secretHash: SecretHash) {
+        self.clientID = clientID
+        self.secretHash = secretHash
+    }
+}
+
+/// The client was disabled: its authorization and token requests are refused, its tokens revoked.
+public struct ClientDisabled: Event {
+    public static let type = "ClientDisabled"
+    public var clientID: String
+
+    enum CodingKeys: String, CodingKey { case clientID = "client_id" }
+
+    public init(clientID: String) { self.clientID = clientID }
+}
+
+/// A disabled client may be used again.
+public struct ClientEnabled: Event {
+    public static let type = "ClientEnabled"
+    public var clientID: String
+
+    enum CodingKeys: String, CodingKey { case clientID = "client_id" }
+
+    public init(clientID: String) { self.clientID = clientID }
+}

@@ -81,13 +81,24 @@ public struct AuthenticationFailed: Event {
     public static let type = "AuthenticationFailed"
     /// The username as typed.
     public var username: String
-    /// `unknown_user`, `wrong_password` or `user_disabled`.
+    /// `unknown_user`, `wrong_password`, `user_disabled`, or `throttled` (too many recent
+    /// failures for the account or the address: the password was not even checked).
     public var reason: String
+    /// For `throttled`: the seconds the user was told to wait.
+    public var retryAfter: Int64?
 
-    public init(username: String, reason: String) {
+    enum CodingKeys: String, CodingKey {
+        case username, reason, retryAfter = "retry_after"
+    }
+
+    public init(username: String, reason: String, retryAfter: Int64? = nil) {
         self.username = username
         self.reason = reason
+        self.retryAfter = retryAfter
     }
+
+    /// The reason of a refusal by the login throttle, which does not count as a failure itself.
+    public static let throttled = "throttled"
 }
 
 /// The user allowed the client the scope, on the consent page or from a remembered consent.

@@ -17,21 +17,11 @@ extension Administration {
     public static func revokeConsent(username: String, clientID: String, store: EventStore, metadata: EventMetadata) async throws -> [String] {
         let queries = ProjectionQueries(client: store.client, logger: store.logger)
         guard let user = try await queries.user(named: username) else { throw AdministrationError("no user is named '\(username)'") }
-        let metadataJSON = try EventJSON.encodeValue(metadata)
-        try await store.update(RememberedConsent.streamID(userID: user.userID, clientID: clientID)) { history -> StreamDecision<Void> in
-            guard let last = history.last(where: { [ConsentRemembered.type, ConsentRevoked.type].contains($0.type) }),
-                  last.type == ConsentRemembered.type else { return StreamDecision(events: [], result: ()) }
-            return StreamDecision(events: [ProposedEvent(
-                type: ConsentRevoked.type, payload: try EventJSON.encode(ConsentRevoked(userID: user.userID, clientID: clientID)),
-                metadata: metadataJSON)], result: ())
-        }
-        var revoked: [String] = []
-        for flowStream in try await queries.flowsWithTokens(userID: user.userID, clientID: clientID) {
-            let flowID = String(flowStream.dropFirst("flow-".count))
-            let (decision, _) = try await FlowRunner(store: store).execute([.revokeAll(reason: "consent_revoked")], on: flowID, metadata: metadata)
-            if !decision.events.isEmpty { revoked.append(flowID) }
-        }
-        return revoked
+        try await store.execute(.revoke(userID: user.userID, clientID: clientID),
+                                on: RememberedConsent.streamID(userID: user.userID, clientID: clientID), as: RememberedConsent.self,
+                                metadata: metadata)
+        return try await revokeTokens(in: try await queries.flowsWithTokens(userID: user.userID, clientID: clientID),
+                                      reason: "consent_revoked", store: store, metadata: metadata)
     }
 
     /// Publishes a new signing key that becomes active after `activationDelay` seconds; the serving

@@ -26,33 +26,37 @@ public enum Administration {
             clientID: clientID, name: name, redirectURIs: redirectURIs, isPublic: isPublic, authMethod: authMethod,
             scope: scope, grantTypes: ["authorization_code"] + (refreshTokens ? ["refresh_token"] : []),
             secretHash: secret.map { SecretHash(of: $0) }, postLogoutRedirectURIs: postLogoutRedirectURIs)
-        try await store.append(to: "client-\(clientID)", expected: .noStream, events: [
-            ProposedEvent(type: ClientRegistered.type, payload: try EventJSON.encode(registered),
-                          metadata: try EventJSON.encodeValue(metadata)),
-        ])
+        try await store.execute(.register(registered), on: Client.streamID(clientID), as: Client.self, metadata: metadata)
         return NewClient(registered: registered, secret: secret)
     }
 
     /// Creates a user with a bcrypt (cost 12) hash of `password`, computed off the cooperative pool.
+    /// The hash goes to `user_credentials`; `UserCreated` names the credential, never the hash.
     /// Returns the new user id.
     public static func createUser(
         username: String, password: String, store: EventStore, metadata: EventMetadata, bcryptCost: UInt8 = 12
     ) async throws -> String {
-        guard !username.isEmpty, username.count <= 128, !username.contains(where: { $0.isWhitespace || $0.isNewline }) else {
-            throw AdministrationError("the username must be 1 to 128 characters without white space")
+        guard User.isValidUsername(username) else {
+            throw AdministrationError("the username must be 1 to 128 bytes without white space")
         }
-        guard password.count >= 8 else { throw AdministrationError("the password must be at least 8 characters") }
         guard try await ProjectionQueries(client: store.client, logger: store.logger).user(named: username) == nil else {
             throw AdministrationError("a user named '\(username)' already exists")
         }
-        let hash = try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: bcryptCost) }
         let userID = UUID().uuidString.lowercased()
-        try await store.append(to: "user-\(userID)", expected: .noStream, events: [
-            ProposedEvent(type: UserCreated.type,
-                          payload: try EventJSON.encode(UserCreated(userID: userID, username: username, passwordHash: hash)),
-                          metadata: try EventJSON.encodeValue(metadata)),
-        ])
+        let credentialID = try await storeCredential(password, userID: userID, store: store, bcryptCost: bcryptCost)
+        try await store.execute(.create(userID: userID, username: username, credentialID: credentialID),
+                                on: User.streamID(userID), as: User.self, metadata: metadata)
         return userID
+    }
+
+    /// Hashes `password` (bcrypt, off the cooperative pool) into a new credential of `userID`.
+    static func storeCredential(_ password: String, userID: String, store: EventStore, bcryptCost: UInt8) async throws -> String {
+        guard password.count >= 8 else { throw AdministrationError("the password must be at least 8 characters") }
+        guard password.utf8.count <= 1024 else { throw AdministrationError("the password must be at most 1,024 bytes") }
+        let hash = try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: bcryptCost) }
+        let credentialID = UUID().uuidString.lowercased()
+        try await store.storeCredential(credentialID, userID: userID, passwordHash: hash)
+        return credentialID
     }
 }
 

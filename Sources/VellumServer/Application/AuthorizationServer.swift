@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdBcrypt
 import Logging
+import NIOCore
 import NIOPosix
 import VellumCore
 import VellumStore
@@ -14,6 +15,12 @@ struct AuthorizationServer: Sendable {
     let csrf: CSRFProtection
     let pages: Pages
     let logger: Logger
+    /// Bounds the bcrypt work of logins: one per core at once, a few dozen waiting.
+    let passwordWork = WorkLimiter(permits: System.coreCount, maximumWaiting: 32)
+    /// Throttles logins per account and per client address (``LoginThrottle``).
+    var accountThrottle: LoginThrottle { LoginThrottle(threshold: configuration.loginFailuresBeforeDelay) }
+    /// Addresses are shared (NAT, proxies): they get four times the account's allowance.
+    var addressThrottle: LoginThrottle { LoginThrottle(threshold: configuration.loginFailuresBeforeDelay * 4) }
 
     init(configuration: ServerConfiguration, store: EventStore, queries: ProjectionQueries, keys: SigningKeys,
          csrf: CSRFProtection, pages: Pages, logger: Logger) {
@@ -30,15 +37,18 @@ struct AuthorizationServer: Sendable {
     var now: Timestamp { configuration.clock() }
 
     /// Verifies a password against a bcrypt hash off the cooperative pool (bcrypt takes ~0.25 s at
-    /// cost 12). With no hash (no such user) it verifies against a decoy, so that a wrong username
-    /// takes as long as a wrong password and answers nothing about which users exist.
+    /// cost 12), at most a few at a time (``passwordWork``). With no hash (no such user) it verifies
+    /// against a decoy, so that a wrong username takes as long as a wrong password and answers
+    /// nothing about which users exist. Throws ``WorkLimiter/Overloaded`` when too many wait.
     func verifyPassword(_ password: String, hash: String?) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive {
-            guard let hash else {
-                _ = Bcrypt.verify(password, hash: Self.decoyHash)
-                return false
+        try await passwordWork.run {
+            try await NIOThreadPool.singleton.runIfActive {
+                guard let hash else {
+                    _ = Bcrypt.verify(password, hash: Self.decoyHash)
+                    return false
+                }
+                return Bcrypt.verify(password, hash: hash)
             }
-            return Bcrypt.verify(password, hash: hash)
         }
     }
 

@@ -28,22 +28,8 @@ extension AuthorizationServer {
 
     /// Records that the user asked to remember this consent (adding to what was remembered before).
     func rememberConsent(userID: String, clientID: String, scope: Scope, flowID: String, metadata: EventMetadata) async throws {
-        let metadataJSON = try EventJSON.encodeValue(metadata)
-        try await store.update(RememberedConsent.streamID(userID: userID, clientID: clientID)) { history -> StreamDecision<Void> in
-            var consent = RememberedConsent()
-            for event in history {
-                switch event.type {
-                case ConsentRemembered.type: consent.evolve(remembered: try EventJSON.decode(ConsentRemembered.self, from: event.payload))
-                case ConsentRevoked.type: consent.evolve(revoked: try EventJSON.decode(ConsentRevoked.self, from: event.payload))
-                default: break
-                }
-            }
-            let union = Scope((consent.scope?.tokens ?? []) + scope.tokens)
-            guard consent.scope != union else { return StreamDecision(events: [], result: ()) }
-            return StreamDecision(events: [ProposedEvent(
-                type: ConsentRemembered.type,
-                payload: try EventJSON.encode(ConsentRemembered(userID: userID, clientID: clientID, scope: union, flowID: flowID)),
-                metadata: metadataJSON)], result: ())
-        }
+        try await store.execute(.remember(userID: userID, clientID: clientID, scope: scope, flowID: flowID),
+                                on: RememberedConsent.streamID(userID: userID, clientID: clientID), as: RememberedConsent.self,
+                                metadata: metadata)
     }
 }

@@ -17,7 +17,8 @@ extension Request {
             throw OAuthError.invalidRequest("the body is too large")
         }
         let parameters = FormDecoding.parse(String(buffer: body))
-        if let repeated = parameters.repeatedNames.first {
+        // RFC 6749 §3.2: no parameter may repeat, except RFC 8707 `resource`.
+        if let repeated = parameters.repeatedNames.first(where: { $0 != "resource" }) {
             throw OAuthError.invalidRequest("the parameter '\(repeated)' is repeated")
         }
         return parameters

@@ -55,21 +55,47 @@ struct LoginEndpoint: Sendable {
         guard username.utf8.count <= Self.maximumUsernameBytes, password.utf8.count <= Self.maximumPasswordBytes else {
             return server.errorPage("Invalid request", "The username or password is too long.", status: .badRequest)
         }
-        let user = username.isEmpty ? nil : try await server.queries.user(named: username)
-        let passwordMatches = try await server.verifyPassword(password, hash: user?.passwordHash)
         let now = server.now
-
-        guard let user, passwordMatches, !user.disabled else {
-            let reason = user == nil ? "unknown_user" : (user!.disabled ? "user_disabled" : "wrong_password")
+        let reauthenticate = requested.prompt?.contains(.login) == true || requested.maxAge != nil
+        func refuse(_ reason: String, retryAfter: Int64? = nil, message: String, status: HTTPResponse.Status) async throws -> Response {
             let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .system)
             let decision = try await server.execute(
-                [.failAuthentication(AuthenticationFailed(username: username, reason: reason), now: now)],
+                [.failAuthentication(AuthenticationFailed(username: username, reason: reason, retryAfter: retryAfter), now: now)],
                 on: flowID, metadata: metadata)
             guard case .accept = decision.decision else { return server.expiredFlowPage() }
             let page = server.pages.login(.init(
                 flow: flowID, csrfToken: form.value("csrf_token") ?? "", clientName: client.name,
-                username: username, message: "Wrong username or password."))
-            return Responses.page(page, status: .unauthorized, formTargets: formTargets)
+                username: username, message: message, reauthenticate: reauthenticate))
+            var response = Responses.page(page, status: status, formTargets: formTargets)
+            if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+            return response
+        }
+
+        // Too many recent failures for this account (as typed, existing or not) or this address:
+        // refused before bcrypt, with the same answer whoever the account is.
+        let keys = [LoginThrottle.accountKey(username), context.remoteAddress?.ipAddress.map(LoginThrottle.addressKey)].compactMap { $0 }
+        let runs = try await server.queries.loginFailures(keys: keys)
+        if let wait = [server.accountThrottle.wait(after: runs[keys[0]], now: now),
+                       keys.count > 1 ? server.addressThrottle.wait(after: runs[keys[1]], now: now) : nil].compactMap({ $0 }).max() {
+            return try await refuse(AuthenticationFailed.throttled, retryAfter: wait,
+                                    message: "Too many sign-in attempts. Wait \(wait) second\(wait == 1 ? "" : "s") and try again.",
+                                    status: .tooManyRequests)
+        }
+
+        let user = username.isEmpty ? nil : try await server.queries.user(named: username)
+        let passwordMatches: Bool
+        do {
+            passwordMatches = try await server.verifyPassword(password, hash: user?.passwordHash)
+        } catch is WorkLimiter.Overloaded {
+            var busy = server.errorPage("Busy", "Too many people are signing in right now. Try again in a moment.",
+                                        status: .serviceUnavailable)
+            busy.headers[.retryAfter] = "1"
+            return busy
+        }
+
+        guard let user, passwordMatches, !user.disabled else {
+            let reason = user == nil ? "unknown_user" : (user!.disabled ? "user_disabled" : "wrong_password")
+            return try await refuse(reason, message: "Wrong username or password.", status: .unauthorized)
         }
 
         let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .user(user.userID))
@@ -84,12 +110,10 @@ struct LoginEndpoint: Sendable {
             commands += grant.commands
             next = server.codeRedirect(grant.code, for: requested)
         }
-        try await server.store.append(to: "session-\(sessionID)", expected: .noStream, events: [ProposedEvent(
-            type: SessionStarted.type,
-            payload: try EventJSON.encode(SessionStarted(
-                sessionID: sessionID, userID: user.userID, secretHash: SecretHash(of: secret),
-                expiresAt: now.adding(seconds: server.configuration.sessionLifetime))),
-            metadata: try EventJSON.encodeValue(metadata))])
+        try await server.store.execute(.start(SessionStarted(
+            sessionID: sessionID, userID: user.userID, secretHash: SecretHash(of: secret),
+            expiresAt: now.adding(seconds: server.configuration.sessionLifetime))),
+            on: Session.streamID(sessionID), as: Session.self, metadata: metadata)
         // The password was right, so the session stands even if this flow has meanwhile taken
         // another login or expired; the flow then refuses, and names only a session that exists.
         let (decision, _) = try await server.execute(commands, on: flowID, metadata: metadata)

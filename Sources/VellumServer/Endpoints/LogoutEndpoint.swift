@@ -108,14 +108,7 @@ extension AuthorizationServer {
     /// Records that the browser session ended (once), with `reason`.
     func endSession(_ session: BrowserSession, reason: String, request: Request, context: VellumRequestContext) async throws {
         let metadata = request.metadata(context: context, instance: configuration.instanceID, actor: .user(session.record.userID))
-        let metadataJSON = try EventJSON.encodeValue(metadata)
-        try await store.update("session-\(session.record.sessionID)") { history -> StreamDecision<Void> in
-            guard !history.contains(where: { $0.type == SessionEnded.type }) else { return StreamDecision(events: [], result: ()) }
-            return StreamDecision(events: [ProposedEvent(
-                type: SessionEnded.type,
-                payload: try EventJSON.encode(SessionEnded(sessionID: session.record.sessionID, reason: reason)),
-                metadata: metadataJSON)], result: ())
-        }
+        try await store.execute(.end(reason: reason), on: Session.streamID(session.record.sessionID), as: Session.self, metadata: metadata)
     }
 
     /// A cookie that deletes the session cookie.

@@ -68,28 +68,6 @@ public struct AuditQueries: Sendable {
         return events
     }
 
-    /// Flows of a user (by username or id) or of a client, started in `[since, until)`, newest first.
-    public func flows(user: String? = nil, clientID: String? = nil, since: Timestamp, until: Timestamp, limit: Int = 500) async throws -> [AuditedFlow] {
-        let rows = try await client.query("""
-            SELECT flow_id, client_id, user_id, username, remote_ip,
-                   (extract(epoch FROM started_at) * 1000000)::int8, (extract(epoch FROM updated_at) * 1000000)::int8, outcome
-            FROM audit_flows
-            WHERE (\(user)::text IS NULL OR username = \(user) OR user_id = \(user))
-              AND (\(clientID)::text IS NULL OR client_id = \(clientID))
-              AND started_at >= vellum_ts(\(since.microsecondsSinceEpoch)) AND started_at < vellum_ts(\(until.microsecondsSinceEpoch))
-            ORDER BY started_at DESC LIMIT \(limit)
-            """, logger: logger)
-        var flows: [AuditedFlow] = []
-        for try await (flow, client, userID, username, ip, started, updated, outcome) in rows.decode(
-            (String, String, String?, String?, String?, Int64, Int64, String).self
-        ) {
-            flows.append(AuditedFlow(flowID: flow, clientID: client, userID: userID, username: username, remoteIP: ip,
-                                     startedAt: Timestamp(microsecondsSinceEpoch: started),
-                                     updatedAt: Timestamp(microsecondsSinceEpoch: updated), outcome: outcome))
-        }
-        return flows
-    }
-
     /// Whether a stream's chain verifies and each of its events is sealed where it stands;
     /// nil when it holds, else the first fault.
     public func streamFault(_ streamID: String) async throws -> ChainFault? {

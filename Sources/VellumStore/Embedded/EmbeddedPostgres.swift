@@ -105,7 +105,8 @@ public struct EmbeddedPostgres: Sendable {
 
             """
         if ephemeral {
-            settings += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+            // A throw-away cluster (the test suite): no durability, room for every test's pools.
+            settings += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 400\n"
         }
         let configuration = clusterDirectory.appending(path: "postgresql.conf")
         let handle = try FileHandle(forWritingTo: configuration)

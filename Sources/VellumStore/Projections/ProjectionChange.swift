@@ -18,17 +18,19 @@ enum ProjectionChange: Sendable, Equatable {
     case createSigningKey(SigningKeyCreated, at: Timestamp)
     case activateSigningKey(kid: String, at: Timestamp)
     case retireSigningKey(kid: String, at: Timestamp)
+    /// A directory change that must stay in event order with others of its stream (phase 3).
+    case directory(DirectoryChange)
 
     /// When in a batch the change is written: 0 definitions (clients, users, keys), 1 inserts,
-    /// 2 first-time stamps, 3 remembered consents (kept in event order: remembering and forgetting
-    /// the same consent must not swap).
+    /// 2 first-time stamps, 3 remembered consents and directory changes (kept in event order:
+    /// remembering and forgetting the same consent, or disabling and enabling a user, must not swap).
     var phase: Int {
         switch self {
         case .registerClient, .createUser, .createSigningKey: 0
         case .startSession, .issueCode, .issueAccessToken, .issueRefreshToken: 1
         case .endSession, .redeemCode, .revokeAccessTokens, .rotateRefreshToken, .revokeRefreshTokens,
              .activateSigningKey, .retireSigningKey: 2
-        case .rememberConsent, .forgetConsent: 3
+        case .rememberConsent, .forgetConsent, .directory: 3
         }
     }
 
@@ -47,12 +49,24 @@ enum ProjectionChange: Sendable, Equatable {
         case .issueRefreshToken: 8
         case .rotateRefreshToken: 9
         case .revokeRefreshTokens: 10
-        case .rememberConsent, .forgetConsent: 11
+        case .rememberConsent, .forgetConsent, .directory: 11
         case .createSigningKey: 13
         case .activateSigningKey: 14
         case .retireSigningKey: 15
         }
     }
+}
+
+/// A change to a user or client row after its creation.
+enum DirectoryChange: Sendable, Equatable {
+    case setCredential(userID: String, credentialID: String)
+    case setUserDisabled(userID: String, Bool)
+    case setClientSecret(clientID: String, SecretHash)
+    case setClientDisabled(clientID: String, Bool)
+    /// A failed login: one more failure for each key (account, address) within the throttle's window.
+    case loginFailed(keys: [String], at: Timestamp)
+    /// A password login: the account's run of failures ends.
+    case loginSucceeded(key: String)
 }
 
 /// What each event changes in the projections: a pure function of the event alone, so the live
@@ -66,6 +80,30 @@ enum Projector {
             return [.registerClient(try EventJSON.decode(ClientRegistered.self, from: payload), at: at)]
         case UserCreated.type:
             return [.createUser(try EventJSON.decode(UserCreated.self, from: payload), at: at)]
+        case PasswordChanged.type:
+            let changed = try EventJSON.decode(PasswordChanged.self, from: payload)
+            return [.directory(.setCredential(userID: changed.userID, credentialID: changed.credentialID))]
+        case UserDisabled.type:
+            return [.directory(.setUserDisabled(userID: try EventJSON.decode(UserDisabled.self, from: payload).userID, true))]
+        case UserEnabled.type:
+            return [.directory(.setUserDisabled(userID: try EventJSON.decode(UserEnabled.self, from: payload).userID, false))]
+        case ClientSecretRotated.type:
+            let rotated = try EventJSON.decode(ClientSecretRotated.self, from: payload)
+            return [.directory(.setClientSecret(clientID: rotated.clientID, rotated.secretHash))]
+        case AuthenticationFailed.type:
+            let failed = try EventJSON.decode(AuthenticationFailed.self, from: payload)
+            guard failed.reason != AuthenticationFailed.throttled else { return [] }
+            let address = (try? EventJSON.decodeValue(EventMetadata.self, from: event.metadata))?.remoteIP
+            return [.directory(.loginFailed(
+                keys: [LoginThrottle.accountKey(failed.username)] + (address.map { [LoginThrottle.addressKey($0)] } ?? []), at: at))]
+        case UserAuthenticated.type:
+            let authenticated = try EventJSON.decode(UserAuthenticated.self, from: payload)
+            guard authenticated.method == "password" else { return [] }
+            return [.directory(.loginSucceeded(key: LoginThrottle.accountKey(authenticated.username)))]
+        case ClientDisabled.type:
+            return [.directory(.setClientDisabled(clientID: try EventJSON.decode(ClientDisabled.self, from: payload).clientID, true))]
+        case ClientEnabled.type:
+            return [.directory(.setClientDisabled(clientID: try EventJSON.decode(ClientEnabled.self, from: payload).clientID, false))]
         case SessionStarted.type:
             return [.startSession(try EventJSON.decode(SessionStarted.self, from: payload), at: at)]
         case SessionEnded.type:

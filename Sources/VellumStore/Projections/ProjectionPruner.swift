@@ -52,6 +52,9 @@ public struct ProjectionPruner: Sendable {
               AND NOT EXISTS (SELECT 1 FROM refresh_tokens l WHERE l.flow_id = r.flow_id AND l.expires_at >= vellum_ts(\(at)))
             RETURNING 1
             """, logger: logger))
+        // Runs of failed logins end after the throttle's window; older rows no longer throttle.
+        _ = try await count(client.query(
+            "DELETE FROM login_failures WHERE last_failure_at < vellum_ts(\(at)) RETURNING 1", logger: logger))
         report.sessions = try await count(client.query(
             "DELETE FROM sessions WHERE expires_at < vellum_ts(\(at)) OR ended_at < vellum_ts(\(at)) RETURNING 1", logger: logger))
         return report

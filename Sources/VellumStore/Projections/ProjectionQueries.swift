@@ -6,8 +6,8 @@ public import VellumCore
 public struct UserRecord: Sendable, Equatable {
     public let userID: String
     public let username: String
-    /// bcrypt.
-    public let passwordHash: String
+    /// bcrypt, from `user_credentials` (nil if the credential is missing: no password works).
+    public let passwordHash: String?
     public let disabled: Bool
 }
 
@@ -57,9 +57,12 @@ public struct ProjectionQueries: Sendable {
 
     /// The user named `username`, if any.
     public func user(named username: String) async throws -> UserRecord? {
-        let rows = try await client.query(
-            "SELECT user_id, username, password_hash, disabled FROM users WHERE username = \(username)", logger: logger)
-        for try await (id, name, hash, disabled) in rows.decode((String, String, String, Bool).self) {
+        let rows = try await client.query("""
+            SELECT u.user_id, u.username, c.password_hash, u.disabled
+            FROM users u LEFT JOIN user_credentials c ON c.credential_id = u.credential_id AND c.user_id = u.user_id
+            WHERE u.username = \(username)
+            """, logger: logger)
+        for try await (id, name, hash, disabled) in rows.decode((String, String, String?, Bool).self) {
             return UserRecord(userID: id, username: name, passwordHash: hash, disabled: disabled)
         }
         return nil

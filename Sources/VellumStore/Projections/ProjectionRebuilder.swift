@@ -31,7 +31,7 @@ public struct ProjectionRebuilder: Sendable {
         ("clients", nil), ("users", nil), ("sessions", "expires_at < $cutoff OR COALESCE(ended_at < $cutoff, false)"),
         ("authorization_codes", "expires_at < $cutoff"), ("access_tokens", "expires_at < $cutoff"),
         ("refresh_tokens", "expires_at < $cutoff"), ("consents", nil), ("signing_keys", nil),
-        ("audit_tokens", nil), ("audit_flows", nil),
+        ("audit_tokens", nil), ("audit_flows", nil), ("login_failures", "last_failure_at < $cutoff"),
     ]
 
     let client: PostgresClient

@@ -42,8 +42,8 @@ enum ProjectionWriter {
         case .createUser:
             for case .createUser(let user, let at) in run {
                 try await connection.query("""
-                    INSERT INTO users (user_id, username, password_hash, created_at)
-                    VALUES (\(user.userID), \(user.username), \(user.passwordHash), vellum_ts(\(at.microsecondsSinceEpoch)))
+                    INSERT INTO users (user_id, username, credential_id, created_at)
+                    VALUES (\(user.userID), \(user.username), \(user.credential), vellum_ts(\(at.microsecondsSinceEpoch)))
                     ON CONFLICT (user_id) DO NOTHING
                     """, logger: logger)
             }
@@ -127,8 +127,9 @@ enum ProjectionWriter {
                 if case .revokeRefreshTokens(let hashes, let at) = change { hashes.map { ($0.hex, at.microsecondsSinceEpoch) } } else { [] }
             }
             try await stampOnce("refresh_tokens", key: "token_hash", time: "revoked_at", rows, on: connection, logger: logger)
-        case .rememberConsent, .forgetConsent:
-            // Remembering and forgetting one consent must stay in event order: one row at a time.
+        case .rememberConsent, .forgetConsent, .directory:
+            // Remembering and forgetting one consent, or disabling and enabling one user or client,
+            // must stay in event order: one row at a time.
             for change in run {
                 switch change {
                 case .rememberConsent(let consent, let at):
@@ -140,6 +141,29 @@ enum ProjectionWriter {
                 case .forgetConsent(let userID, let clientID):
                     try await connection.query(
                         "DELETE FROM consents WHERE user_id = \(userID) AND client_id = \(clientID)", logger: logger)
+                case .directory(.setCredential(let userID, let credentialID)):
+                    try await connection.query(
+                        "UPDATE users SET credential_id = \(credentialID) WHERE user_id = \(userID)", logger: logger)
+                case .directory(.setUserDisabled(let userID, let disabled)):
+                    try await connection.query("UPDATE users SET disabled = \(disabled) WHERE user_id = \(userID)", logger: logger)
+                case .directory(.setClientSecret(let clientID, let hash)):
+                    try await connection.query(
+                        "UPDATE clients SET secret_hash = \(hash.hex) WHERE client_id = \(clientID)", logger: logger)
+                case .directory(.loginFailed(let keys, let at)):
+                    // A run of failures restarts after the throttle's window without one.
+                    try await connection.query("""
+                        INSERT INTO login_failures (key, failures, last_failure_at)
+                        SELECT k, 1, vellum_ts(\(at.microsecondsSinceEpoch)) FROM unnest(\(keys)::text[]) AS k
+                        ON CONFLICT (key) DO UPDATE SET
+                            failures = CASE WHEN login_failures.last_failure_at
+                                                 < EXCLUDED.last_failure_at - \(LoginThrottle.window) * interval '1 second'
+                                            THEN 1 ELSE login_failures.failures + 1 END,
+                            last_failure_at = GREATEST(login_failures.last_failure_at, EXCLUDED.last_failure_at)
+                        """, logger: logger)
+                case .directory(.loginSucceeded(let key)):
+                    try await connection.query("DELETE FROM login_failures WHERE key = \(key)", logger: logger)
+                case .directory(.setClientDisabled(let clientID, let disabled)):
+                    try await connection.query("UPDATE clients SET disabled = \(disabled) WHERE client_id = \(clientID)", logger: logger)
                 default:
                     break
                 }

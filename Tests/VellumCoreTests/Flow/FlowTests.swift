@@ -154,3 +154,69 @@ struct FlowReviewTests {
         #expect(state.liveRefreshTokenHashes.isEmpty)
     }
 }
+
+@Suite("Directory aggregates: user, client, session, remembered consent")
+struct DirectoryAggregateTests {
+    @Test func aVersionOneUserCreatedStillDecodesAndNamesItsMigratedCredential() throws {
+        // A payload as version 1 wrote it: the bcrypt hash inside the event.
+        let v1 = #"{"password_hash":"$2b$12$abcdefghijklmnopqrstuu","schema_version":1,"user_id":"u-1","username":"alice"}"#
+        let user = try User(recorded: [(type: "UserCreated", payload: v1)])
+        #expect(user.username == "alice")
+        #expect(user.credentialID == "v1-u-1")
+        let created = try EventJSON.decode(UserCreated.self, from: v1)
+        #expect(created.legacyPasswordHash != nil)
+        // Version 2 writes no hash.
+        let v2 = try EventJSON.encode(UserCreated(userID: "u-2", username: "bob", credentialID: "cred-1"))
+        #expect(v2 == #"{"credential_id":"cred-1","schema_version":2,"user_id":"u-2","username":"bob"}"#)
+    }
+
+    @Test func userCommandsAreDecidedOnItsState() throws {
+        var user = User()
+        #expect(throws: AggregateRefusal.self) { try user.decide(.disable) }
+        try user.evolve(decided: try user.decide(.create(userID: "u-1", username: "alice", credentialID: "c-1")))
+        #expect(throws: AggregateRefusal.self) { try user.decide(.create(userID: "u-1", username: "alice", credentialID: "c-2")) }
+        #expect(try user.decide(.enable).isEmpty, "enabling an enabled user changes nothing")
+        try user.evolve(decided: try user.decide(.disable))
+        #expect(user.disabled)
+        #expect(try user.decide(.disable).isEmpty)
+        try user.evolve(decided: try user.decide(.setPassword(credentialID: "c-2")))
+        #expect(user.credentialID == "c-2")
+    }
+
+    @Test func clientCommandsAreDecidedOnItsState() throws {
+        var client = Client()
+        let registration = Fixtures.client().clientID
+        #expect(throws: AggregateRefusal.self) { try client.decide(.disable) }
+        try client.evolve(decided: [ClientRegistered(clientID: registration, name: "App", redirectURIs: ["https://app.example/cb"],
+                                                     isPublic: false, authMethod: .clientSecretBasic, scope: Scope(["openid"]),
+                                                     grantTypes: ["authorization_code"], secretHash: SecretHash(of: "old"))])
+        try client.evolve(decided: try client.decide(.rotateSecret(SecretHash(of: "new"))))
+        #expect(client.registered?.secretHash == SecretHash(of: "new"))
+        try client.evolve(decided: try client.decide(.disable))
+        #expect(client.registered?.disabled == true)
+        #expect(try client.decide(.disable).isEmpty)
+    }
+
+    @Test func aSessionEndsOnce() throws {
+        var session = Session()
+        #expect(try session.decide(.end(reason: "logout")).isEmpty, "nothing to end before it starts")
+        let started = SessionStarted(sessionID: "s-1", userID: "u-1", secretHash: SecretHash(of: "cookie"), expiresAt: Fixtures.now)
+        try session.evolve(decided: try session.decide(.start(started)))
+        #expect(throws: AggregateRefusal.self) { try session.decide(.start(started)) }
+        let ended = try session.decide(.end(reason: "logout"))
+        #expect(ended.count == 1)
+        try session.evolve(decided: ended)
+        #expect(try session.decide(.end(reason: "logout")).isEmpty)
+    }
+
+    @Test func aRememberedConsentGrowsAndIsRevokedOnce() throws {
+        var consent = RememberedConsent()
+        try consent.evolve(decided: try consent.decide(.remember(userID: "u", clientID: "c", scope: Scope(["openid"]), flowID: "f1")))
+        #expect(try consent.decide(.remember(userID: "u", clientID: "c", scope: Scope(["openid"]), flowID: "f2")).isEmpty)
+        try consent.evolve(decided: try consent.decide(.remember(userID: "u", clientID: "c", scope: Scope(["profile"]), flowID: "f3")))
+        #expect(consent.scope == Scope(["openid", "profile"]))
+        try consent.evolve(decided: try consent.decide(.revoke(userID: "u", clientID: "c")))
+        #expect(consent.scope == nil)
+        #expect(try consent.decide(.revoke(userID: "u", clientID: "c")).isEmpty)
+    }
+}

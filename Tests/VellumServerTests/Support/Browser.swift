@@ -8,7 +8,7 @@ import VellumCore
 
 /// A browser for tests: keeps cookies, sends forms, and reads pages and redirects. It never
 /// follows a redirect by itself, so each step of a flow can be checked.
-struct Browser {
+struct Browser: Sendable {
     let server: TestServer
     var cookies: [String: String] = [:]
 
@@ -64,7 +64,7 @@ struct Browser {
         #expect(response.status == .seeOther)
         let location = try #require(response.headers[.location])
         #expect(location.hasPrefix("/login?flow=") || location.hasPrefix("/consent?flow="))
-        return String(location.split(separator: "=").last ?? "")
+        return URLComponents(string: location)?.queryItems?.first { $0.name == "flow" }?.value ?? ""
     }
 
     /// Shows the login page, then submits the password; returns the response to the POST.

@@ -54,11 +54,12 @@ struct TestServer: Sendable {
     /// Registers a client; returns its id and secret.
     func registerClient(
         isPublic: Bool = false, authMethod: ClientAuthenticationMethod? = nil, scope: String = "openid profile email",
-        redirectURIs: [String] = [TestServer.redirectURI], refreshTokens: Bool = false
+        redirectURIs: [String] = [TestServer.redirectURI], refreshTokens: Bool = false, postLogoutRedirectURIs: [String] = []
     ) async throws -> Administration.NewClient {
         try await Administration.registerClient(
             name: "Test <App>", redirectURIs: redirectURIs, isPublic: isPublic, authMethod: authMethod,
-            scope: try Scope(parsing: scope), refreshTokens: refreshTokens, store: store, metadata: operatorMetadata)
+            scope: try Scope(parsing: scope), refreshTokens: refreshTokens, postLogoutRedirectURIs: postLogoutRedirectURIs,
+            store: store, metadata: operatorMetadata)
     }
 
     /// Creates user `username` with ``password`` (bcrypt cost 4 to keep tests quick).

@@ -29,6 +29,35 @@ struct MigratorTests {
         #expect(again.isEmpty)
     }
 
+    /// Version 6 takes the bcrypt hashes out of the `users` projection (where version 1 events put
+    /// them) into the guarded `user_credentials`, as credential `v1-<user_id>`, and login reads
+    /// them from there; the log itself is not rewritten.
+    @Test func passwordHashesMoveToTheCredentialsTable() async throws {
+        let cluster = try await TestCluster.shared()
+        let name = "credentials_\(UUID().uuidString.prefix(8).lowercased())"
+        try await cluster.createDatabaseIfMissing(name, logger: TestCluster.logger)
+        let database = Database(configuration: cluster.configuration(database: name))
+        try await database.withClient(logger: TestCluster.logger) { client in
+            let before = EmbeddedMigrations.all.filter { $0.version < 6 }
+            try await Migrator(client: client, logger: TestCluster.logger, migrations: before).migrate()
+            try await client.query("""
+                INSERT INTO users (user_id, username, password_hash, created_at) VALUES ('u-1', 'alice', '$2b$12$legacyhashvalue', now())
+                """, logger: TestCluster.logger)
+            #expect(try await Migrator(client: client, logger: TestCluster.logger).migrate() == EmbeddedMigrations.all.map(\.version).filter { $0 >= 6 })
+
+            let user = try await ProjectionQueries(client: client, logger: TestCluster.logger).user(named: "alice")
+            #expect(user?.passwordHash == "$2b$12$legacyhashvalue")
+            var columns: [String] = []
+            for try await column in try await client.query(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'users'", logger: TestCluster.logger
+            ).decode(String.self) { columns.append(column) }
+            #expect(!columns.contains("password_hash") && columns.contains("credential_id"))
+            for try await credential in try await client.query(
+                "SELECT credential_id FROM user_credentials", logger: TestCluster.logger
+            ).decode(String.self) { #expect(credential == "v1-u-1") }
+        }
+    }
+
     @Test func everyMigrationFileIsEmbedded() throws {
         let directory = URL(filePath: #filePath).deletingLastPathComponent()
             .appending(path: "../../../Migrations/SQL").standardizedFileURL
