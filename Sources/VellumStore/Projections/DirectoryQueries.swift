@@ -66,30 +66,6 @@ extension ProjectionQueries {
         try await users().first { $0.userID == reference || $0.username == reference }
     }
 
-    /// The flows in which `clientID` holds a token not yet revoked.
-    public func flowsWithTokens(clientID: String) async throws -> [String] {
-        let rows = try await client.query("""
-            SELECT flow_id FROM access_tokens WHERE client_id = \(clientID) AND revoked_at IS NULL
-            UNION
-            SELECT flow_id FROM refresh_tokens WHERE client_id = \(clientID) AND revoked_at IS NULL
-            """, logger: logger)
-        var flows: [String] = []
-        for try await flow in rows.decode(String.self) { flows.append(flow) }
-        return flows.sorted()
-    }
-
-    /// The flows in which a token for user `userID` is not yet revoked.
-    public func flowsWithTokens(userID: String) async throws -> [String] {
-        let rows = try await client.query("""
-            SELECT flow_id FROM access_tokens WHERE subject = \(userID) AND revoked_at IS NULL
-            UNION
-            SELECT flow_id FROM refresh_tokens WHERE subject = \(userID) AND revoked_at IS NULL
-            """, logger: logger)
-        var flows: [String] = []
-        for try await flow in rows.decode(String.self) { flows.append(flow) }
-        return flows.sorted()
-    }
-
     /// The sessions of `userID` not yet ended (expired ones included: ending them is harmless).
     public func openSessions(userID: String) async throws -> [String] {
         let rows = try await client.query(

@@ -86,12 +86,15 @@ extension ProjectionQueries {
         return consents
     }
 
-    /// The flows in which `userID` holds tokens of `clientID` that are not revoked.
-    public func flowsWithTokens(userID: String, clientID: String) async throws -> [String] {
+    /// The flows holding a token not yet revoked for user `userID` (its subject), for client
+    /// `clientID`, or for both; nil matches any.
+    public func flowsWithTokens(userID: String? = nil, clientID: String? = nil) async throws -> [String] {
         let rows = try await client.query("""
-            SELECT flow_id FROM access_tokens WHERE subject = \(userID) AND client_id = \(clientID) AND revoked_at IS NULL
+            SELECT flow_id FROM access_tokens
+            WHERE revoked_at IS NULL AND (\(userID)::text IS NULL OR subject = \(userID)) AND (\(clientID)::text IS NULL OR client_id = \(clientID))
             UNION
-            SELECT flow_id FROM refresh_tokens WHERE subject = \(userID) AND client_id = \(clientID) AND revoked_at IS NULL
+            SELECT flow_id FROM refresh_tokens
+            WHERE revoked_at IS NULL AND (\(userID)::text IS NULL OR subject = \(userID)) AND (\(clientID)::text IS NULL OR client_id = \(clientID))
             """, logger: logger)
         var flows: [String] = []
         for try await flow in rows.decode(String.self) { flows.append(flow) }

@@ -135,3 +135,30 @@ struct DirectoryLifecycleTests {
         }
     }
 }
+
+@Suite("The directory's projections rebuild from the log")
+struct DirectoryRebuildTests {
+    @Test func lifecycleEventsAndLoginFailuresRebuildIdentically() async throws {
+        try await TestServer.with { server in
+            let client = try await server.registerClient(refreshTokens: true)
+            try await server.createUser()
+            try await server.createUser("bob")
+            var browser = Browser(server)
+            _ = try await server.tokens(for: client, browser: &browser)
+            var failing = Browser(server)
+            let flow = try await failing.startFlow(clientID: client.clientID)
+            _ = try await failing.logIn(flow: flow, username: "bob", password: "wrong password")
+            _ = try await Administration.rotateClientSecret(client.clientID, store: server.store, metadata: server.operatorMetadata)
+            _ = try await Administration.disableUser("bob", store: server.store, metadata: server.operatorMetadata)
+            _ = try await Administration.setPassword("alice", password: "yet another password", store: server.store,
+                                                     metadata: server.operatorMetadata, bcryptCost: 4)
+            _ = try await Administration.disableClient(client.clientID, store: server.store, metadata: server.operatorMetadata)
+            try await CatchUpRunner(client: server.store.client, logger: TestCluster.logger).catchUp(AuditIndex())
+            let report = try await ProjectionRebuilder(client: server.store.client, logger: TestCluster.logger)
+                .rebuild(swap: false, pruneCutoff: Timestamp(Date()).adding(seconds: -86400))
+            #expect(report.matches, "\(report.tables.filter { !$0.matches })")
+            #expect(report.tables.first { $0.table == "login_failures" }?.rows == 2, "bob's account and the address")
+            #expect(report.tables.first { $0.table == "users" }?.rows == 2)
+        }
+    }
+}
