@@ -42,6 +42,13 @@ enum Environment {
         return seconds
     }
 
+    /// A positive whole number from `name`, if set.
+    static func count(_ name: String) throws -> Int? {
+        guard let text = value(name) else { return nil }
+        guard let count = Int(text), count > 0 else { throw ValidationError("\(name) must be a positive whole number") }
+        return count
+    }
+
     /// The process's logger; `VELLUM_LOG_LEVEL` sets the level (default info).
     static func logger(label: String = "vellum") -> Logger {
         var logger = Logger(label: label)

@@ -9,7 +9,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Environment.logger()
-        let applied = try await Database.using(database.location, logger: logger) { opened in
+        let applied = try await Database.using(database.location, as: .owner, logger: logger) { opened in
             try await opened.withClient(logger: logger) { client in
                 try await Migrator(client: client, logger: logger).migrate()
             }

@@ -28,7 +28,7 @@ struct Projections: AsyncParsableCommand {
             let start = ContinuousClock.now
             let report = try await Database.using(database.location, logger: logger) { opened in
                 try await opened.withClient(logger: logger) { client in
-                    try await Migrator(client: client, logger: logger).migrate()
+                    try await Migrator(client: client, logger: logger).requireCurrent()
                     return try await ProjectionRebuilder(client: client, logger: logger).rebuild(swap: swap, pruneCutoff: cutoff) { count in
                         if count % 100_000 < 10_000 { FileHandle.standardError.write(Data("rebuilt from \(count) events…\n".utf8)) }
                     }

@@ -40,7 +40,7 @@ struct Serve: AsyncParsableCommand {
         configuration.flowLifetime = try Environment.seconds("VELLUM_FLOW_TTL") ?? configuration.flowLifetime
         configuration.defaultAudience = Environment.value("VELLUM_DEFAULT_AUDIENCE").map { $0.split(separator: " ").map(String.init) }
         configuration.templatesDirectory = Environment.value("VELLUM_TEMPLATES_DIR")
-        configuration.loginFailuresBeforeDelay = try Environment.seconds("VELLUM_LOGIN_FAILURES_BEFORE_DELAY").map(Int.init)
+        configuration.loginFailuresBeforeDelay = try Environment.count("VELLUM_LOGIN_FAILURES_BEFORE_DELAY")
             ?? configuration.loginFailuresBeforeDelay
         let masterKey = try MasterKey.load(
             environment: ProcessInfo.processInfo.environment, dataDirectory: database.dataDirectoryPath, logger: logger)

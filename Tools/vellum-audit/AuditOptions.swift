@@ -24,8 +24,11 @@ struct AuditOptions: ParsableArguments {
     /// Runs `body` with a pool on the log.
     func withClient<Result: Sendable>(_ body: @Sendable (PostgresClientHandle) async throws -> Result) async throws -> Result {
         let logger = logger
-        return try await Database.using(location, logger: logger) { database in
-            try await database.withClient(logger: logger) { client in try await body(PostgresClientHandle(client: client, logger: logger)) }
+        return try await Database.using(location, as: .auditor, logger: logger) { database in
+            try await database.withClient(logger: logger) { client in
+                try await Migrator(client: client, logger: logger).requireCurrent()
+                return try await body(PostgresClientHandle(client: client, logger: logger))
+            }
         }
     }
 }

@@ -36,7 +36,7 @@ struct AppendBenchmark: AsyncParsableCommand {
     func run() async throws {
         let logger = { var logger = Logger(label: "vellum-bench"); logger.logLevel = .warning; return logger }()
         let location = DatabaseLocation.resolve(url: databaseURL, dataDirectory: dataDirectory, defaultDataDirectory: ".vellum-bench")
-        let measurement = try await Database.using(location, logger: logger) { database in
+        let measurement = try await Database.using(location, as: .owner, logger: logger) { database in
             try await database.withClient(logger: logger) { client in
                 try await Migrator(client: client, logger: logger).migrate()
                 return try await measure(client: client, logger: logger)

@@ -12,7 +12,12 @@ public enum ResourceIndicator {
     /// The audience of an access token (RFC 9068 §3): the resources asked for at the token endpoint
     /// (which must be among those authorized), else those authorized, else the server's default.
     public static func audience(requested: [String], authorized: [String]?, defaultAudience: [String]) throws(OAuthError) -> [String] {
+        // A repeated value names the same resource once.
+        let requested = requested.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         if !requested.isEmpty {
+            guard requested.count <= AuthorizationRequestValidation.maximumResources else {
+                throw OAuthError(.invalidTarget, "at most \(AuthorizationRequestValidation.maximumResources) resource parameters are accepted")
+            }
             if let invalid = requested.first(where: { !isValid($0) }) {
                 throw OAuthError(.invalidTarget, "resource '\(invalid)' must be an absolute URI without a fragment")
             }

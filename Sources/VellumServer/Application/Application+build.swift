@@ -5,7 +5,8 @@ import VellumCore
 import VellumStore
 
 /// Builds the Vellum server: one `ServiceGroup` with the PostgreSQL pool, the batching appender and
-/// the HTTP server. Before the first request the schema is migrated and a signing key made ready.
+/// the HTTP server. Before the first request the schema is checked to be current (serving never
+/// migrates) and a signing key made ready.
 /// On graceful shutdown the server stops taking requests and finishes those in flight, then the
 /// appender writes what is queued, then the pool closes.
 public func buildApplication(
@@ -52,10 +53,11 @@ public func buildApplication(
         logger: logger
     )
     application.beforeServerStarts {
-        let applied = try await Migrator(client: client, logger: logger).migrate()
+        // Serving never changes the schema: it runs as a role that may not (docs/database-roles.md).
+        try await Migrator(client: client, logger: logger).requireCurrent()
         try await server.keys.prepare(metadata: EventMetadata(instance: configuration.instanceID, actor: .system))
         ready.open()
-        logger.info("ready", metadata: ["migrations_applied": "\(applied)", "issuer": "\(configuration.issuer)"])
+        logger.info("ready", metadata: ["issuer": "\(configuration.issuer)"])
     }
     return application
 }

@@ -50,8 +50,8 @@ public struct ServerConfiguration: Sendable {
     /// A directory whose `.mustache` templates and `vellum.css` replace the built-in ones, file by
     /// file (`VELLUM_TEMPLATES_DIR`).
     public var templatesDirectory: String?
-    /// Failed logins of one account (or from one IP address) before each further attempt must wait,
-    /// doubling from one second (`VELLUM_LOGIN_FAILURES_BEFORE_DELAY`, default 5).
+    /// Failed logins of one account before each further attempt must wait, doubling from one second
+    /// (`VELLUM_LOGIN_FAILURES_BEFORE_DELAY`, default 5); one client IP address gets four times as many.
     public var loginFailuresBeforeDelay: Int = 5
     /// The clock every decision reads; tests give a manual one.
     public var clock: @Sendable () -> Timestamp = { Timestamp(Date()) }

@@ -47,23 +47,43 @@ public struct Database: Sendable {
     }
 
     /// Resolves `location`, starting the embedded cluster if that is where the log is.
-    public static func open(_ location: DatabaseLocation, logger: Logger) async throws -> Database {
+    ///
+    /// A URL names its role itself. On the embedded cluster `role` picks the login role: the
+    /// cluster's owner for `vellum migrate`; for everything else the schema is first brought up to
+    /// date as the owner (the embedded cluster has no separate operator to do it), then the command
+    /// connects as `vellum_server` (in `vellum_app`) or `vellum_audit` (in `vellum_auditor`), which
+    /// can neither change the schema nor disable its guards.
+    public static func open(_ location: DatabaseLocation, as role: DatabaseRole = .application, logger: Logger) async throws -> Database {
         switch location {
         case .url(let url):
             return Database(configuration: try DatabaseURL(url).configuration, embedded: nil)
         case .embedded(let dataDirectory):
             let cluster = EmbeddedPostgres(dataDirectory: dataDirectory)
             let lease = try await cluster.start(logger: logger)
-            return Database(configuration: cluster.configuration(), embedded: lease)
+            let owner = Database(configuration: cluster.configuration(), embedded: lease)
+            guard let loginRole = role.embeddedLoginRole else { return owner }
+            do {
+                try await owner.withClient(logger: logger) { client in
+                    try await Migrator(client: client, logger: logger).migrate()
+                    try await EmbeddedRoles.ensure(on: client, logger: logger)
+                }
+            } catch {
+                await owner.close()
+                throw error
+            }
+            var configuration = cluster.configuration()
+            configuration.username = loginRole
+            return Database(configuration: configuration, embedded: lease)
         }
     }
 
     /// Opens `location`, runs `body`, and closes the database again, whether `body` succeeds or not.
     @discardableResult
     public static func using<Result: Sendable>(
-        _ location: DatabaseLocation, logger: Logger, _ body: @Sendable (Database) async throws -> Result
+        _ location: DatabaseLocation, as role: DatabaseRole = .application, logger: Logger,
+        _ body: @Sendable (Database) async throws -> Result
     ) async throws -> Result {
-        let database = try await open(location, logger: logger)
+        let database = try await open(location, as: role, logger: logger)
         do {
             let result = try await body(database)
             await database.close()
@@ -98,14 +118,15 @@ extension Database {
 }
 
 extension Database {
-    /// Runs `body` with a migrated event store (pool and appender running, inline projections on),
-    /// for commands that append: `vellum clients create`, `vellum users create`.
+    /// Runs `body` with the event store (pool and appender running, inline projections on), for
+    /// commands that append: `vellum clients create`, `vellum users create`. The schema must be
+    /// current (``Migrator/requireCurrent()``): these commands never change it.
     @discardableResult
     public func withStore<Result: Sendable>(
         logger: Logger, _ body: @Sendable (EventStore) async throws -> Result
     ) async throws -> Result {
         try await withClient(logger: logger) { client in
-            try await Migrator(client: client, logger: logger).migrate()
+            try await Migrator(client: client, logger: logger).requireCurrent()
             let appender = BatchingAppender(client: client, projections: [EventProjections()], logger: logger)
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await appender.run() }

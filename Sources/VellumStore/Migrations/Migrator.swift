@@ -55,4 +55,39 @@ public struct Migrator: Sendable {
             return newlyApplied
         }
     }
+
+    /// The versions applied to the database, empty when it has no Vellum schema yet.
+    public func appliedVersions() async throws -> Set<Int> {
+        let exists = try await client.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
+        var hasTable = false
+        for try await value in exists.decode(Bool.self) { hasTable = value }
+        guard hasTable else { return [] }
+        var applied = Set<Int>()
+        for try await version in try await client.query("SELECT version FROM schema_migrations", logger: logger).decode(Int.self) {
+            applied.insert(version)
+        }
+        return applied
+    }
+
+    /// Checks, without changing anything, that every migration this binary knows is applied, so
+    /// that a command that needs no DDL (`vellum serve`, the operator commands, `vellum-audit`) can
+    /// run as a role that may not migrate. Throws ``SchemaNotCurrent`` naming what is missing.
+    public func requireCurrent() async throws {
+        let applied = try await appliedVersions()
+        let pending = migrations.filter { !applied.contains($0.version) }
+        guard pending.isEmpty else {
+            throw SchemaNotCurrent(pending: pending.map(\.name), fresh: applied.isEmpty)
+        }
+    }
+}
+
+/// The database's schema is behind this binary: run `vellum migrate` as the schema's owner.
+public struct SchemaNotCurrent: Error, CustomStringConvertible, Sendable {
+    public let pending: [String]
+    public let fresh: Bool
+
+    public var description: String {
+        (fresh ? "the database has no Vellum schema yet" : "the database schema is not current (pending: \(pending.joined(separator: ", ")))")
+            + ": run `vellum migrate` as the role that owns the schema, then start again"
+    }
 }

@@ -3,7 +3,7 @@ public import PostgresNIO
 public import VellumCore
 
 /// `vellum projections rebuild` (DESIGN.md §4): recomputes every projection from the log into
-/// fresh tables (schema `vellum_rebuild`), with the same code that writes them live, then either
+/// fresh temporary tables, with the same code that writes them live, then either
 /// compares them with the live tables and reports every difference, or swaps them in.
 public struct ProjectionRebuilder: Sendable {
     /// One table's comparison.
@@ -60,22 +60,22 @@ public struct ProjectionRebuilder: Sendable {
 
     private func rebuild(on connection: PostgresConnection, swap: Bool, cutoff: Timestamp, progress: @Sendable (Int) -> Void) async throws -> Report {
         if swap {
-            // No event may land between the rebuild's read and the swap.
-            try await connection.query("LOCK TABLE events IN SHARE MODE", logger: logger)
+            // No event may land between the rebuild's read and the swap: every append writes its
+            // streams' heads, so holding `streams` stops them (and needs no more than the app role's
+            // UPDATE on it).
+            try await connection.query("LOCK TABLE streams IN EXCLUSIVE MODE", logger: logger)
         } else {
             // One snapshot for the log and the live tables: inline projections commit with their events.
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
         }
-        try await connection.query("CREATE SCHEMA IF NOT EXISTS vellum_rebuild", logger: logger)
+        // The rebuilt rows go to temporary tables of the same names, which the session finds
+        // before the live ones: no DDL on the schema, so the app role can rebuild.
         for table in Self.tables {
             try await connection.query(PostgresQuery(unsafeSQL: """
-                DROP TABLE IF EXISTS vellum_rebuild.\(table.name);
-                """), logger: logger)
-            try await connection.query(PostgresQuery(unsafeSQL: """
-                CREATE TABLE vellum_rebuild.\(table.name) (LIKE public.\(table.name) INCLUDING ALL)
+                CREATE TEMPORARY TABLE \(table.name) (LIKE public.\(table.name) INCLUDING ALL) ON COMMIT DROP
                 """), logger: logger)
         }
-        try await connection.query("SET LOCAL search_path = vellum_rebuild, public", logger: logger)
+        try await connection.query("SET LOCAL search_path = pg_temp, public", logger: logger)
 
         // The audit index follows the log asynchronously: compare it only up to where it has read.
         var indexedUpTo: LogCursor?
@@ -104,7 +104,7 @@ public struct ProjectionRebuilder: Sendable {
             after = last.position
             progress(report.events)
         }
-        try await connection.query("SET LOCAL search_path = public", logger: logger)
+        try await connection.query("SET LOCAL search_path = public, pg_temp", logger: logger)
         if swap {
             try await connection.query("""
                 INSERT INTO projection_checkpoints (name, tx_id, position)
@@ -118,11 +118,11 @@ public struct ProjectionRebuilder: Sendable {
             if swap {
                 try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM public.\(table.name)"), logger: logger)
                 try await connection.query(PostgresQuery(unsafeSQL: """
-                    INSERT INTO public.\(table.name) SELECT * FROM vellum_rebuild.\(table.name) WHERE \(retained)
+                    INSERT INTO public.\(table.name) SELECT * FROM pg_temp.\(table.name) WHERE \(retained)
                     """), logger: logger)
             }
             report.tables.append(try await compare(table.name, retained: retained, on: connection))
-            try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE vellum_rebuild.\(table.name)"), logger: logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE pg_temp.\(table.name)"), logger: logger)
         }
         return report
     }
@@ -135,7 +135,7 @@ public struct ProjectionRebuilder: Sendable {
             }
             return result
         }
-        let rebuilt = "SELECT * FROM vellum_rebuild.\(table) WHERE \(retained)"
+        let rebuilt = "SELECT * FROM pg_temp.\(table) WHERE \(retained)"
         let live = "SELECT * FROM public.\(table) WHERE \(retained)"
         let missing = try await rows("SELECT d::text FROM (\(rebuilt) EXCEPT ALL \(live)) AS d")
         let extra = try await rows("SELECT d::text FROM (\(live) EXCEPT ALL \(rebuilt)) AS d")

@@ -235,5 +235,10 @@ struct AuthorizationRequestParameterTests {
         #expect(throws: OAuthError.self) {
             try ResourceIndicator.audience(requested: ["https://other.example"], authorized: ["https://api.example"], defaultAudience: [])
         }
+        #expect(try ResourceIndicator.audience(requested: ["https://a.example", "https://a.example"], authorized: nil, defaultAudience: [])
+                == ["https://a.example"], "a repeated resource is named once")
+        #expect(throws: OAuthError.self) {
+            try ResourceIndicator.audience(requested: (0..<9).map { "https://r\($0).example" }, authorized: nil, defaultAudience: [])
+        }
     }
 }

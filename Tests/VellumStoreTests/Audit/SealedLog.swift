@@ -60,7 +60,9 @@ struct SealedLog {
     /// Runs `sql` as the superuser with every trigger off, as a tamperer would.
     func tamper(_ sql: String) async throws {
         try await withConnection(test.configuration) { connection in
-            try await connection.query("SET session_replication_role = replica", logger: TestCluster.logger)
+            // The administrator-attacker: as the owner, turn the guards off (ENABLE ALWAYS stops
+            // `session_replication_role = replica` from doing it).
+            try await TestCluster.disableGuards(on: connection)
             for statement in sql.split(separator: ";") where !statement.trimmingCharacters(in: .whitespaces).isEmpty {
                 try await connection.query(PostgresQuery(unsafeSQL: String(statement)), logger: TestCluster.logger)
             }

@@ -25,7 +25,9 @@ struct ChainVerifierTests {
     /// Runs `sql` as the superuser with the append-only triggers off, as a tamperer would.
     private func tamper(_ test: TestStore, _ sql: String) async throws {
         try await withConnection(test.configuration) { connection in
-            try await connection.query("SET session_replication_role = replica", logger: TestCluster.logger)
+            // The administrator-attacker: as the owner, turn the guards off (ENABLE ALWAYS stops
+            // `session_replication_role = replica` from doing it).
+            try await TestCluster.disableGuards(on: connection)
             try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestCluster.logger)
         }
     }
