@@ -45,3 +45,6 @@ BEGIN
     END IF;
 END;
 $$;
+
+-- The user a code acts for, so that the token endpoint refuses a code of a user disabled since.
+ALTER TABLE authorization_codes ADD COLUMN subject text;

@@ -146,15 +146,18 @@ public struct AuthorizationCodeIssued: Event {
     public var codeHash: SecretHash
     public var clientID: String
     public var expiresAt: Timestamp
+    /// The user the code acts for; absent in codes issued before it was recorded.
+    public var subject: String?
 
     enum CodingKeys: String, CodingKey {
-        case codeHash = "code_hash", clientID = "client_id", expiresAt = "expires_at"
+        case codeHash = "code_hash", clientID = "client_id", expiresAt = "expires_at", subject
     }
 
-    public init(codeHash: SecretHash, clientID: String, expiresAt: Timestamp) {
+    public init(codeHash: SecretHash, clientID: String, expiresAt: Timestamp, subject: String? = nil) {
         self.codeHash = codeHash
         self.clientID = clientID
         self.expiresAt = expiresAt
+        self.subject = subject
     }
 }
 
@@ -202,6 +205,8 @@ public enum CodeRejection: String, Sendable, Codable, CaseIterable {
     case missingVerifier = "missing_verifier"
     case verifierMismatch = "verifier_mismatch"
     case unexpectedVerifier = "unexpected_verifier"
+    /// The user was disabled after the code was issued.
+    case userDisabled = "user_disabled"
 }
 
 /// Tokens were issued for the flow.

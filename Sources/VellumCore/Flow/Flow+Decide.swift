@@ -69,7 +69,8 @@ public enum Flow {
                 return .refuse(.invalidRequest("no code can be issued in this state"))
             }
             return .accept([.codeIssued(AuthorizationCodeIssued(
-                codeHash: codeHash, clientID: request.clientID, expiresAt: now.adding(seconds: lifetime)))])
+                codeHash: codeHash, clientID: request.clientID, expiresAt: now.adding(seconds: lifetime),
+                subject: state.authentication?.userID))])
 
         case .redeemCode(let redemption):
             return redeem(state, redemption)
@@ -116,6 +117,9 @@ public enum Flow {
         }
         if redemption.now >= code.expiresAt {
             return rejected(.expired, "the authorization code has expired")
+        }
+        if redemption.subjectDisabled {
+            return rejected(.userDisabled, "the user has been disabled")
         }
         if request.redirectURIIncluded || redemption.redirectURI != nil, redemption.redirectURI != request.redirectURI {
             return rejected(.redirectURIMismatch, "redirect_uri does not match the authorization request")

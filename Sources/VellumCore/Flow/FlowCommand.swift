@@ -102,6 +102,8 @@ public struct CodeRedemption: Sendable, Equatable {
     public var resources: [String]
     /// The access token's audience when no resource was asked for (RFC 9068 §3).
     public var defaultAudience: [String]
+    /// Whether the user the code acts for has been disabled since it was issued.
+    public var subjectDisabled = false
 
     public init(codeHash: SecretHash, clientID: String, redirectURI: String?, codeVerifier: String?, now: Timestamp,
                 accessTokenID: String, accessTokenLifetime: Int64, refreshToken: RefreshIssue? = nil, issueIDToken: Bool = false,

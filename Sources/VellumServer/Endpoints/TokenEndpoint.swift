@@ -45,18 +45,19 @@ struct TokenEndpoint: Sendable {
     ) async throws -> Response {
         guard let code = form.value("code"), !code.isEmpty else { throw OAuthError.invalidRequest("code is required") }
         let codeHash = SecretHash(of: code)
-        guard let flowStream = try await server.queries.flowOfCode(codeHash) else {
+        guard let (flowStream, subjectDisabled) = try await server.queries.flowOfCode(codeHash) else {
             throw OAuthError.invalidGrant("the authorization code is invalid")
         }
         let flowID = String(flowStream.dropFirst("flow-".count))
         let now = server.now
         let refreshToken = client.allows(grantType: "refresh_token") ? SecretGenerator.generate() : nil
-        let redemption = CodeRedemption(
+        var redemption = CodeRedemption(
             codeHash: codeHash, clientID: client.clientID, redirectURI: form.value("redirect_uri"),
             codeVerifier: form.value("code_verifier"), now: now, accessTokenID: SecretGenerator.generate(bytes: 16),
             accessTokenLifetime: server.configuration.accessTokenLifetime,
             refreshToken: refreshToken.map { refreshIssue($0) }, issueIDToken: true,
             resources: form.values("resource"), defaultAudience: server.configuration.audience)
+        redemption.subjectDisabled = subjectDisabled
         return try await issue(.redeemCode(redemption), flowID: flowID, refreshToken: refreshToken, client: client,
                                request: request, context: context)
     }

@@ -89,11 +89,15 @@ public struct ProjectionQueries: Sendable {
         return nil
     }
 
-    /// The flow stream an authorization code belongs to, if the code was ever issued.
-    public func flowOfCode(_ codeHash: SecretHash) async throws -> String? {
-        let rows = try await client.query(
-            "SELECT flow_id FROM authorization_codes WHERE code_hash = \(codeHash.hex)", logger: logger)
-        for try await flowID in rows.decode(String.self) { return flowID }
+    /// The flow stream an authorization code belongs to, if the code was ever issued, and whether
+    /// the user it acts for is disabled now (one lookup: the token endpoint's hot path).
+    public func flowOfCode(_ codeHash: SecretHash) async throws -> (flowStream: String, subjectDisabled: Bool)? {
+        let rows = try await client.query("""
+            SELECT c.flow_id, COALESCE(u.disabled, false)
+            FROM authorization_codes c LEFT JOIN users u ON u.user_id = c.subject
+            WHERE c.code_hash = \(codeHash.hex)
+            """, logger: logger)
+        for try await (flowID, disabled) in rows.decode((String, Bool).self) { return (flowID, disabled) }
         return nil
     }
 

@@ -69,11 +69,12 @@ enum ProjectionWriter {
                 if case .issueCode(let code, let flow, let at) = change { (code, flow, at) } else { nil }
             }
             try await connection.query("""
-                INSERT INTO authorization_codes (code_hash, flow_id, client_id, issued_at, expires_at)
-                SELECT h, f, c, vellum_ts(i), vellum_ts(e)
+                INSERT INTO authorization_codes (code_hash, flow_id, client_id, issued_at, expires_at, subject)
+                SELECT h, f, c, vellum_ts(i), vellum_ts(e), NULLIF(s, '')
                 FROM unnest(\(rows.map(\.0.codeHash.hex))::text[], \(rows.map(\.1))::text[], \(rows.map(\.0.clientID))::text[],
-                            \(rows.map(\.2.microsecondsSinceEpoch))::int8[], \(rows.map(\.0.expiresAt.microsecondsSinceEpoch))::int8[])
-                     AS x(h, f, c, i, e)
+                            \(rows.map(\.2.microsecondsSinceEpoch))::int8[], \(rows.map(\.0.expiresAt.microsecondsSinceEpoch))::int8[],
+                            \(rows.map { $0.0.subject ?? "" })::text[])
+                     AS x(h, f, c, i, e, s)
                 ON CONFLICT (code_hash) DO NOTHING
                 """, logger: logger)
         case .redeemCode:

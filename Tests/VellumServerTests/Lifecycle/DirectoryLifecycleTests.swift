@@ -80,6 +80,14 @@ struct DirectoryLifecycleTests {
             #expect(try await Administration.enableUser(userID, store: server.store, metadata: server.operatorMetadata).changed)
             var fresh = Browser(server)
             _ = try await fresh.authorize(clientID: client.clientID)
+
+            // A code issued before the user was disabled is refused at the token endpoint.
+            var pending = Browser(server)
+            let (pendingFlow, code) = try await pending.authorize(clientID: client.clientID)
+            _ = try await Administration.disableUser(userID, store: server.store, metadata: server.operatorMetadata)
+            let redeemed = try await server.token(TestServer.codeForm(code), basic: (client.clientID, client.secret!))
+            #expect(redeemed.error == "invalid_grant")
+            #expect(try await server.store.readStream("flow-\(pendingFlow)").last?.payload.contains(#""reason":"user_disabled""#) == true)
         }
     }
 
