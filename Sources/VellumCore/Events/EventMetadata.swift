@@ -29,9 +29,13 @@ public struct EventMetadata: Sendable, Hashable, Codable {
     public var instance: String
     /// Who caused the event.
     public var actor: Actor
+    /// The command whose decision appended the event: the same for every event one decision
+    /// appends, so that a retry after a lost COMMIT reply finds them instead of deciding again.
+    public var commandID: String?
 
     enum CodingKeys: String, CodingKey {
         case requestID = "request_id", remoteIP = "remote_ip", userAgent = "user_agent", instance, actor
+        case commandID = "command_id"
     }
 
     /// Metadata for an event caused by `actor` through `instance`.
@@ -41,6 +45,13 @@ public struct EventMetadata: Sendable, Hashable, Codable {
         self.userAgent = userAgent
         self.instance = instance
         self.actor = actor
+    }
+
+    /// The same metadata for one new command (a fresh ``commandID``).
+    public func forCommand(_ commandID: String) -> EventMetadata {
+        var copy = self
+        copy.commandID = commandID
+        return copy
     }
 
     /// The same metadata with another actor.

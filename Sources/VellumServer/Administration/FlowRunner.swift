@@ -1,3 +1,4 @@
+import Foundation
 import VellumCore
 import VellumStore
 
@@ -8,7 +9,7 @@ struct FlowRunner: Sendable {
 
     @discardableResult
     func execute(_ commands: [FlowCommand], on flowID: String, metadata: EventMetadata) async throws -> (decision: FlowDecision, state: FlowState) {
-        let metadataJSON = try EventJSON.encodeValue(metadata)
+        let metadataJSON = try EventJSON.encodeValue(metadata.forCommand(UUID().uuidString.lowercased()))
         return try await store.update("flow-\(flowID)") { history in
             var state = try FlowState(history: history)
             let decision = Flow.decide(state, commands)

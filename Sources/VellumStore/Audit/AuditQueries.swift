@@ -69,21 +69,59 @@ public struct AuditQueries: Sendable {
     }
 
     /// Whether a stream's chain verifies and each of its events is sealed where it stands;
-    /// nil when it holds, else the first fault.
+    /// nil when it holds, else the first fault. Read in one snapshot, so a flow that grows
+    /// meanwhile is never mistaken for a damaged one. A stream whose newest events were deleted is
+    /// `truncated` when its head (`streams`) or its seals reach past its last remaining event.
     public func streamFault(_ streamID: String) async throws -> ChainFault? {
-        let events = try await EventStore.decode(try await client.query("""
+        try await client.withConnection { connection in
+            try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            do {
+                let fault = try await streamFault(streamID, on: connection)
+                try await connection.query("COMMIT", logger: logger)
+                return fault
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    private func streamFault(_ streamID: String, on connection: PostgresConnection) async throws -> ChainFault? {
+        let events = try await EventStore.decode(try await connection.query("""
             SELECT \(unescaped: EventStore.columns) FROM events WHERE stream_id = \(streamID) ORDER BY stream_version
             """, logger: logger))
         var walker = StreamChainWalker()
         for event in events { _ = walker.next(event) }
-        if let fault = walker.finish()?.fault { return fault }
-        let seals = try await client.query("""
+        let finished = walker.finish()
+        if let fault = finished?.fault { return fault }
+        let seals = try await connection.query("""
             SELECT e.position, s.stream_id, s.stream_version FROM events e LEFT JOIN seals s ON s.position = e.position
             WHERE e.stream_id = \(streamID) ORDER BY e.stream_version
             """, logger: logger)
         for try await (position, sealedStream, sealedVersion) in seals.decode((Int64, String?, Int64?).self) {
             if let sealedStream, sealedStream != streamID || events.first(where: { $0.position == position })?.version != sealedVersion {
                 return ChainFault(kind: .reordered, position: position, streamID: streamID, version: sealedVersion ?? 0)
+            }
+        }
+        let lastVersion = finished?.lastVersion ?? 0
+        // Sealed events past the last one left: the tail was deleted after it was sealed.
+        for try await (position, version) in try await connection.query("""
+            SELECT position, stream_version FROM seals WHERE stream_id = \(streamID) AND stream_version > \(lastVersion)
+            ORDER BY stream_version LIMIT 1
+            """, logger: logger).decode((Int64, Int64).self) {
+            return ChainFault(kind: .truncated, position: position, streamID: streamID, version: version,
+                              detail: "sealed event \(streamID) v\(version) is gone")
+        }
+        // The head says the stream is longer (or ends elsewhere) than its events.
+        for try await (version, head) in try await connection.query(
+            "SELECT version, head_hash FROM streams WHERE stream_id = \(streamID)", logger: logger
+        ).decode((Int64, ByteBuffer?).self) {
+            if version > lastVersion {
+                return ChainFault(kind: .truncated, position: finished?.lastPosition, streamID: streamID, version: lastVersion + 1,
+                                  detail: "the head is at version \(version)")
+            }
+            if let head, let finished, Array(buffer: head) != finished.lastHash {
+                return ChainFault(kind: .headMismatch, position: finished.lastPosition, streamID: streamID, version: lastVersion)
             }
         }
         return nil

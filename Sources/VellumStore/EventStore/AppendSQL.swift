@@ -115,3 +115,21 @@ enum AppendSQL {
         func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
     }
 }
+
+extension AppendSQL {
+    /// The events `request` itself appended in an earlier attempt whose outcome was unknown: those
+    /// of its stream whose metadata names its command, if there are exactly as many as it proposed.
+    /// Nil when the request names no command or they are not there (the attempt did not commit).
+    static func committedEvents(of request: AppendRequest, client: PostgresClient, logger: Logger) async throws -> [RecordedEvent]? {
+        guard let metadata = request.events.first?.metadata,
+              let commandID = (try? EventJSON.decodeValue(EventMetadata.self, from: metadata))?.commandID else { return nil }
+        let events = try await EventStore.decode(try await client.query("""
+            SELECT \(unescaped: EventStore.columns) FROM events
+            WHERE stream_id = \(request.streamID) AND metadata->>'command_id' = \(commandID)
+            ORDER BY stream_version
+            """, logger: logger))
+        guard events.count == request.events.count,
+              zip(events, request.events).allSatisfy({ $0.type == $1.type && $0.payload == $1.payload }) else { return nil }
+        return events
+    }
+}

@@ -148,29 +148,38 @@ public final class BatchingAppender: Service, Sendable {
         }
     }
 
-    /// Writes one batch in one transaction. If the transaction fails and the batch holds several
-    /// requests, each is retried alone, so that one bad request fails only itself.
-    private func write(_ batch: [Pending]) async {
+    /// Writes one batch in one transaction. If the transaction fails, each request is retried
+    /// alone (a few times), so that one bad request fails only itself. The failed transaction may
+    /// have committed all the same (the connection dropped after COMMIT, before its reply): a retry
+    /// that finds its stream moved on looks for its own command's events there and, finding them,
+    /// answers with them, so the caller never decides again on its own write.
+    private func write(_ batch: [Pending], attempt: Int = 0) async {
         let requests = batch.map(\.request)
         do {
-            let outcomes = try await writeTransaction(requests)
+            let outcomes = try await writeTransaction(requests, afterUnknownOutcome: attempt > 0)
             for (pending, outcome) in zip(batch, outcomes) {
                 pending.continuation.resume(with: outcome)
             }
         } catch {
-            if batch.count > 1 {
-                logger.warning("append batch failed; retrying its requests one by one",
-                               metadata: ["requests": "\(batch.count)", "error": "\(String(reflecting: error))"])
-                for pending in batch { await write([pending]) }
-            } else {
+            guard attempt < Self.retriesAlone else {
                 logger.error("append failed", metadata: [
                     "stream": "\(requests[0].streamID)", "error": "\(String(reflecting: error))"])
                 batch[0].continuation.resume(throwing: AppendError.storage("\(type(of: error))"))
+                return
             }
+            logger.warning("append transaction failed; retrying its requests one by one",
+                           metadata: ["requests": "\(batch.count)", "attempt": "\(attempt + 1)", "error": "\(String(reflecting: error))"])
+            if attempt > 0 { try? await Task.sleep(for: .milliseconds(100 * attempt)) }
+            for pending in batch { await write([pending], attempt: attempt + 1) }
         }
     }
 
-    private func writeTransaction(_ requests: [AppendRequest]) async throws -> [Result<[RecordedEvent], AppendError>] {
+    /// How many times a request of a failed transaction is retried alone before it fails.
+    static let retriesAlone = 3
+
+    private func writeTransaction(
+        _ requests: [AppendRequest], afterUnknownOutcome: Bool
+    ) async throws -> [Result<[RecordedEvent], AppendError>] {
         let recordedAt = now()
         let streamIDs = Array(Set(requests.map(\.streamID)))
         var attempt = 0
@@ -195,7 +204,16 @@ public final class BatchingAppender: Service, Sendable {
             }
             // A lost race was rolled back: plan again on the heads the winner left.
             guard let (plan, recorded) = written else { continue }
-            let outcomes = plan.outcomes.map { outcome in outcome.map { Array(recorded[$0]) } }
+            var outcomes = plan.outcomes.map { outcome in outcome.map { Array(recorded[$0]) } }
+            if afterUnknownOutcome {
+                for (index, request) in requests.enumerated() {
+                    guard case .failure(.wrongExpectedVersion) = outcomes[index],
+                          let own = try await AppendSQL.committedEvents(of: request, client: client, logger: logger) else { continue }
+                    logger.warning("a retried append had committed before its connection failed; answering with its events",
+                                   metadata: ["stream": "\(request.streamID)", "events": "\(own.count)"])
+                    outcomes[index] = .success(own)
+                }
+            }
             state.withLock { state in
                 if !recorded.isEmpty { state.statistics.transactions += 1 }
                 state.statistics.events += recorded.count

@@ -1,3 +1,4 @@
+import Foundation
 public import VellumCore
 
 extension EventStore {
@@ -8,7 +9,7 @@ extension EventStore {
     public func execute<A: Aggregate>(
         _ command: A.Command, on streamID: String, as aggregate: A.Type, metadata: EventMetadata
     ) async throws -> (events: [any Event], state: A) {
-        let metadataJSON = try EventJSON.encodeValue(metadata)
+        let metadataJSON = try EventJSON.encodeValue(metadata.forCommand(UUID().uuidString.lowercased()))
         let outcome = try await update(streamID) { history -> StreamDecision<AggregateOutcome<A>> in
             var state = try A(recorded: history.map { (type: $0.type, payload: $0.payload) })
             let events = try state.decide(command)

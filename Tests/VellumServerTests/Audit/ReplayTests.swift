@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 import VellumCore
 import VellumServer
@@ -145,6 +146,60 @@ struct ReplayTests {
                 #expect(try await queries.flows(clientID: other.clientID, since: window.since, until: window.until).map(\.flowID) == [last])
                 try await blocker.query("ROLLBACK", logger: TestCluster.logger)
             }
+        }
+    }
+}
+
+@Suite("Replay checks what follows a flow's last event")
+struct TruncatedReplayTests {
+    @Test func aFlowWhoseNewestEventsWereDeletedIsReportedTruncated() async throws {
+        try await TestServer.with { server in
+            let client = try await server.registerClient()
+            try await server.createUser()
+            var browser = Browser(server)
+            let (flow, code) = try await browser.authorize(clientID: client.clientID)
+            _ = try await server.token(TestServer.codeForm(code), basic: (client.clientID, client.secret!))
+            let events = try await server.store.readStream("flow-\(flow)")
+            let queries = AuditQueries(client: server.store.client, logger: TestCluster.logger)
+            #expect(try await queries.streamFault("flow-\(flow)") == nil)
+
+            // Unsealed yet: the head still names version 6.
+            try await withConnection(server.database) { connection in
+                try await TestCluster.disableGuards(on: connection)
+                try await connection.query("DELETE FROM events WHERE stream_id = \("flow-\(flow)") AND stream_version >= 5",
+                                           logger: TestCluster.logger)
+            }
+            let fault = try #require(try await queries.streamFault("flow-\(flow)"))
+            #expect(fault.kind == .truncated && fault.position == events[3].position)
+        }
+    }
+
+    @Test func aTruncatedSealedFlowIsCaughtByItsSealsEvenWithItsHeadRewound() async throws {
+        try await TestServer.with { server in
+            let client = try await server.registerClient()
+            try await server.createUser()
+            var browser = Browser(server)
+            let (flow, code) = try await browser.authorize(clientID: client.clientID)
+            _ = try await server.token(TestServer.codeForm(code), basic: (client.clientID, client.secret!))
+            let events = try await server.store.readStream("flow-\(flow)")
+            for _ in 0..<100 {
+                let sealed = try await server.store.client.query(
+                    "SELECT count(*)::int8 FROM seals WHERE stream_id = \("flow-\(flow)")", logger: TestCluster.logger)
+                if try await sealed.decode(Int64.self).reduce(0, +) == 6 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            // The attacker deletes the tail and rewinds the head to the last remaining event.
+            try await withConnection(server.database) { connection in
+                try await TestCluster.disableGuards(on: connection)
+                try await connection.query("DELETE FROM events WHERE stream_id = \("flow-\(flow)") AND stream_version >= 5",
+                                           logger: TestCluster.logger)
+                try await connection.query(
+                    "UPDATE streams SET version = 4, head_hash = \(ByteBuffer(bytes: events[3].hash)) WHERE stream_id = \("flow-\(flow)")",
+                    logger: TestCluster.logger)
+            }
+            let fault = try #require(try await AuditQueries(client: server.store.client, logger: TestCluster.logger)
+                .streamFault("flow-\(flow)"))
+            #expect(fault.kind == .truncated && fault.position == events[4].position, "the seal of the first deleted event names it")
         }
     }
 }
