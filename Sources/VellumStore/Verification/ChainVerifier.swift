@@ -21,12 +21,18 @@ public struct ChainVerifier: Sendable {
         public var firstFault: ChainFault? { faults.first }
     }
 
-    let client: PostgresClient
+    let source: QuerySource
     let logger: Logger
 
     /// A verifier reading through `client`; it needs SELECT on `events` and `streams` only.
     public init(client: PostgresClient, logger: Logger) {
-        self.client = client
+        self.source = .pool(client)
+        self.logger = logger
+    }
+
+    /// A verifier reading on `connection`, inside the transaction (and snapshot) it holds.
+    public init(connection: PostgresConnection, logger: Logger) {
+        self.source = .connection(connection)
         self.logger = logger
     }
 
@@ -34,7 +40,7 @@ public struct ChainVerifier: Sendable {
     public func verify(progress: @Sendable (Int) -> Void = { _ in }) async throws -> Report {
         var report = Report()
         var heads: [String: (version: Int64, hash: [UInt8])] = [:]
-        for try await (streamID, version, hash) in try await client.query(
+        for try await (streamID, version, hash) in try await source.query(
             "SELECT stream_id, version, head_hash FROM streams WHERE version > 0", logger: logger
         ).decode((String, Int64, ByteBuffer?).self) {
             heads[streamID] = (version, hash.map { Array(buffer: $0) } ?? [])
@@ -42,7 +48,7 @@ public struct ChainVerifier: Sendable {
 
         var walker = StreamChainWalker()
         // The raw stored bytes, hashed as they are: no strings built per event.
-        let rows = try await client.query("""
+        let rows = try await source.query("""
             SELECT position, stream_id, stream_version, type, (extract(epoch FROM recorded_at) * 1000000)::int8,
                    payload::text, metadata::text, hash
             FROM events ORDER BY stream_id, stream_version

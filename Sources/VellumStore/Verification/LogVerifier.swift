@@ -23,10 +23,14 @@ public struct LogVerifier: Sendable {
 
     public func verify(unsealedBefore: Timestamp, shippedCheckpoints: [Checkpoint] = [],
                        progress: @Sendable (String) -> Void = { _ in }) async throws -> Report {
-        // The two passes are independent: run them side by side, each on its own connection.
-        async let streams = ChainVerifier(client: client, logger: logger).verify { progress("streams: \($0) events verified…") }
-        async let seals = SealVerifier(client: client, logger: logger).verify(
-            unsealedBefore: unsealedBefore, shippedCheckpoints: shippedCheckpoints) { progress("seals: \($0) verified…") }
-        return Report(streams: try await streams, seals: try await seals)
+        // The two passes are independent: run them side by side, each on its own connection, both
+        // on one snapshot, so a log that grows meanwhile reads whole (no false head mismatch).
+        let logger = logger
+        return try await client.withSharedSnapshot(logger: logger) { first, second in
+            async let streams = ChainVerifier(connection: first, logger: logger).verify { progress("streams: \($0) events verified…") }
+            async let seals = SealVerifier(connection: second, logger: logger).verify(
+                unsealedBefore: unsealedBefore, shippedCheckpoints: shippedCheckpoints) { progress("seals: \($0) verified…") }
+            return Report(streams: try await streams, seals: try await seals)
+        }
     }
 }

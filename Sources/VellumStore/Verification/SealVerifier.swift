@@ -18,11 +18,17 @@ public struct SealVerifier: Sendable {
         public var faults: [ChainFault] = []
     }
 
-    let client: PostgresClient
+    let source: QuerySource
     let logger: Logger
 
     public init(client: PostgresClient, logger: Logger) {
-        self.client = client
+        self.source = .pool(client)
+        self.logger = logger
+    }
+
+    /// A verifier reading on `connection`, inside the transaction (and snapshot) it holds.
+    public init(connection: PostgresConnection, logger: Logger) {
+        self.source = .connection(connection)
         self.logger = logger
     }
 
@@ -39,7 +45,7 @@ public struct SealVerifier: Sendable {
 
         // Per seal: the stored chain, the event's hash, and whether the event is still the one
         // sealed there (NULL: no event at that position). Names are fetched only for faults.
-        let rows = try await client.query("""
+        let rows = try await source.query("""
             SELECT s.seal_seq, s.position, s.chain_hash, e.hash,
                    CASE WHEN e.position IS NULL THEN NULL
                         ELSE e.stream_id = s.stream_id AND e.stream_version = s.stream_version END
@@ -99,7 +105,7 @@ public struct SealVerifier: Sendable {
         // A sealed event that is gone: missing, or its whole stream deleted (head and all).
         if !vanishedList.isEmpty {
             var remaining = Set<String>()
-            for try await stream in try await client.query(
+            for try await stream in try await source.query(
                 "SELECT stream_id FROM streams WHERE version > 0 AND stream_id = ANY(\(Array(Set(vanishedList.map(\.stream))))::text[])",
                 logger: logger
             ).decode(String.self) { remaining.insert(stream) }
@@ -119,7 +125,7 @@ public struct SealVerifier: Sendable {
             }
         }
 
-        let unsealed = try await client.query("""
+        let unsealed = try await source.query("""
             SELECT e.position, e.stream_id, e.stream_version, count(*) OVER ()
             FROM events e LEFT JOIN seals s ON s.position = e.position
             WHERE s.position IS NULL AND e.recorded_at < vellum_ts(\(unsealedBefore.microsecondsSinceEpoch))
@@ -140,7 +146,7 @@ public struct SealVerifier: Sendable {
     }
 
     private func sealedWithSeq(at position: Int64) async throws -> (String, Int64, Int64) {
-        for try await row in try await client.query(
+        for try await row in try await source.query(
             "SELECT stream_id, stream_version, seal_seq FROM seals WHERE position = \(position)", logger: logger
         ).decode((String, Int64, Int64).self) { return row }
         return ("", 0, 0)
@@ -160,7 +166,7 @@ public struct SealVerifier: Sendable {
     }
 
     private func storedCheckpoints() async throws -> [Checkpoint] {
-        let rows = try await client.query("""
+        let rows = try await source.query("""
             SELECT seal_seq, chain_hash, (extract(epoch FROM signed_at) * 1000000)::int8, key_id, signature
             FROM checkpoints ORDER BY seal_seq
             """, logger: logger)
@@ -174,7 +180,7 @@ public struct SealVerifier: Sendable {
 
     /// The audit public keys the log itself records.
     private func auditKeys() async throws -> [String: Curve25519.Signing.PublicKey] {
-        let rows = try await client.query(
+        let rows = try await source.query(
             "SELECT payload::text FROM events WHERE stream_id = 'audit' AND type = \(AuditKeyCreated.type)", logger: logger)
         var keys: [String: Curve25519.Signing.PublicKey] = [:]
         for try await payload in rows.decode(String.self) {
