@@ -153,7 +153,8 @@ struct ReplayTests {
 @Suite("Replay checks what follows a flow's last event")
 struct TruncatedReplayTests {
     @Test func aFlowWhoseNewestEventsWereDeletedIsReportedTruncated() async throws {
-        try await TestServer.with { server in
+        // No sealing during the test: only the head can tell.
+        try await TestServer.with(configure: { $0.sealInterval = 3600 }) { server in
             let client = try await server.registerClient()
             try await server.createUser()
             var browser = Browser(server)
@@ -163,7 +164,7 @@ struct TruncatedReplayTests {
             let queries = AuditQueries(client: server.store.client, logger: TestCluster.logger)
             #expect(try await queries.streamFault("flow-\(flow)") == nil)
 
-            // Unsealed yet: the head still names version 6.
+            // Unsealed: the head still names version 6.
             try await withConnection(server.database) { connection in
                 try await TestCluster.disableGuards(on: connection)
                 try await connection.query("DELETE FROM events WHERE stream_id = \("flow-\(flow)") AND stream_version >= 5",
