@@ -92,6 +92,7 @@ let package = Package(
             dependencies: [
                 "VellumCore",
                 "VellumStore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -37,6 +37,12 @@ struct Serve: AsyncParsableCommand {
         configuration.maintenanceInterval = try Environment.seconds("VELLUM_MAINTENANCE_INTERVAL") ?? configuration.maintenanceInterval
         configuration.sealInterval = try Environment.seconds("VELLUM_SEAL_INTERVAL") ?? configuration.sealInterval
         configuration.checkpointFile = Environment.value("VELLUM_CHECKPOINT_FILE")
+        configuration.auditKeyFile = Environment.value("VELLUM_AUDIT_KEY_FILE")
+        switch Environment.value("VELLUM_SEALER")?.lowercased() {
+        case nil, "on", "true", "1": configuration.sealerEnabled = true
+        case "off", "false", "0": configuration.sealerEnabled = false
+        case let other?: throw ValidationError("VELLUM_SEALER must be on or off, not '\(other)'")
+        }
         configuration.flowLifetime = try Environment.seconds("VELLUM_FLOW_TTL") ?? configuration.flowLifetime
         configuration.defaultAudience = Environment.value("VELLUM_DEFAULT_AUDIENCE").map { $0.split(separator: " ").map(String.init) }
         configuration.templatesDirectory = Environment.value("VELLUM_TEMPLATES_DIR")

@@ -6,6 +6,7 @@ struct Vellum: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vellum",
         abstract: "Vellum: an event-sourced OAuth 2.0 authorization server on PostgreSQL.",
-        subcommands: [Serve.self, Migrate.self, Clients.self, Users.self, Consents.self, Keys.self, Projections.self]
+        subcommands: [Serve.self, Migrate.self, Clients.self, Users.self, Consents.self, Keys.self, AuditKeys.self, SealerCommand.self,
+                      Projections.self]
     )
 }

@@ -4,8 +4,10 @@ import ServiceLifecycle
 import VellumCore
 import VellumStore
 
-/// Runs the catch-up projections every `sealInterval`: the sealer (seals and signed checkpoints)
-/// and the audit search index. On several instances one of them does each round's work.
+/// Runs the catch-up projections every `sealInterval`: the sealer (seals and signed checkpoints,
+/// then shipping them to `VELLUM_CHECKPOINT_FILE`) and the audit search index. On several
+/// instances one of them does each round's work. With `VELLUM_SEALER=off` this instance leaves
+/// sealing to a separate `vellum sealer` that holds the audit key (docs/auditing.md).
 struct CatchUpService: Service {
     let server: AuthorizationServer
     let runner: CatchUpRunner
@@ -15,15 +17,23 @@ struct CatchUpService: Service {
     func run() async throws {
         guard await ready.wait() else { return }
         let configuration = server.configuration
-        let auditKey = try await AuditKey.load(
-            store: server.store, masterKey: masterKey,
-            metadata: EventMetadata(instance: configuration.instanceID, actor: .system), logger: server.logger)
-        let sealer = Sealer(
-            signer: auditKey, checkpointInterval: configuration.sealInterval * 1_000_000,
-            checkpointFile: configuration.checkpointFile)
+        let metadata = EventMetadata(instance: configuration.instanceID, actor: .system)
+        var sealing: SealingRound?
+        if configuration.sealerEnabled {
+            let signer: any CheckpointSigner
+            if let path = configuration.auditKeyFile {
+                let file = try AuditKeyFile.load(path)
+                try await server.store.publishAuditKey(file.created, metadata: metadata)
+                signer = file
+            } else {
+                signer = try await AuditKey.load(store: server.store, masterKey: masterKey, metadata: metadata, logger: server.logger)
+            }
+            sealing = SealingRound(runner: runner, signer: signer, configuration: configuration, client: server.store.client,
+                                   logger: server.logger)
+        }
         let index = AuditIndex()
         await repeatUntilShutdown(every: .seconds(configuration.sealInterval), logger: server.logger, what: "catch-up projections") {
-            try await runner.catchUp(sealer)
+            try await sealing?.run()
             try await runner.catchUp(index)
         }
     }

@@ -35,8 +35,15 @@ public struct ServerConfiguration: Sendable {
     /// Seconds between two rounds of the sealer and the audit index; at most this long between two
     /// signed checkpoints while events arrive (`VELLUM_SEAL_INTERVAL`, default 1).
     public var sealInterval: Int64 = 1
-    /// A file every checkpoint is also appended to, for shipping off the database (`VELLUM_CHECKPOINT_FILE`).
+    /// A file every committed checkpoint is also appended to (and synced), for shipping off the
+    /// database (`VELLUM_CHECKPOINT_FILE`).
     public var checkpointFile: String?
+    /// The audit key file the sealer signs with (`VELLUM_AUDIT_KEY_FILE`, made by `vellum audit-key
+    /// init`); without one, a key kept in the database under the master key.
+    public var auditKeyFile: String?
+    /// Whether this instance seals and signs (`VELLUM_SEALER`, default on). Off when a separate
+    /// `vellum sealer` holds the audit key.
+    public var sealerEnabled = true
     /// Seconds between two runs of the background maintenance: key activation and retirement,
     /// pruning (`VELLUM_MAINTENANCE_INTERVAL`, default 60).
     public var maintenanceInterval: Int64 = 60

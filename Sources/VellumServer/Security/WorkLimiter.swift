@@ -15,6 +15,9 @@ actor WorkLimiter {
         self.maximumWaiting = max(0, maximumWaiting)
     }
 
+    /// How many callers wait for a permit.
+    var queued: Int { waiting.count }
+
     /// Runs `work` once a permit is free; throws ``Overloaded`` when too many already wait.
     func run<Result: Sendable>(_ work: @Sendable () async throws -> Result) async throws -> Result {
         try await acquire()

@@ -15,25 +15,22 @@ public protocol CheckpointSigner: Sendable {
 /// The sealer (DESIGN.md §5): gives every event, in the gap-safe order, the next dense `seal_seq`
 /// and extends the global chain; signs a checkpoint when `checkpointInterval` has passed or
 /// `checkpointEvents` events were sealed since the last one. One instance at a time seals (the
-/// catch-up runner's advisory lock).
+/// catch-up runner's advisory lock). Checkpoints reach a file only after they commit
+/// (``CheckpointShipper``).
 public struct Sealer: CatchUpProjection {
     public let name = "sealer"
     let signer: any CheckpointSigner
     let checkpointInterval: Int64
     let checkpointEvents: Int64
-    let checkpointFile: String?
     let now: @Sendable () -> Timestamp
 
     /// - Parameters:
     ///   - checkpointInterval: microseconds between checkpoints at most (`VELLUM_SEAL_INTERVAL`).
-    ///   - checkpointFile: a file each checkpoint is also appended to, as a JSON line, for shipping
-    ///     off the database.
     public init(signer: any CheckpointSigner, checkpointInterval: Int64 = 1_000_000, checkpointEvents: Int64 = 10_000,
-                checkpointFile: String? = nil, now: @escaping @Sendable () -> Timestamp = { Timestamp(Date()) }) {
+                now: @escaping @Sendable () -> Timestamp = { Timestamp(Date()) }) {
         self.signer = signer
         self.checkpointInterval = checkpointInterval
         self.checkpointEvents = checkpointEvents
-        self.checkpointFile = checkpointFile
         self.now = now
     }
 
@@ -86,20 +83,6 @@ public struct Sealer: CatchUpProjection {
             VALUES (\(sealSeq), \(ByteBuffer(bytes: chain)), vellum_ts(\(time.microsecondsSinceEpoch)), \(signer.keyID),
                     \(ByteBuffer(bytes: signature)))
             """, logger: logger)
-        if let checkpointFile {
-            let line = Checkpoint(sealSeq: sealSeq, chainHash: chain, signedAt: time, keyID: signer.keyID, signature: signature).jsonLine
-            try Self.append(line, to: checkpointFile)
-        }
-    }
-
-    private static func append(_ line: String, to path: String) throws {
-        if !FileManager.default.fileExists(atPath: path) {
-            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644])
-        }
-        let handle = try FileHandle(forWritingTo: URL(filePath: path))
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data((line + "\n").utf8))
     }
 }
 

@@ -20,6 +20,9 @@ public struct ChainFault: Sendable, Equatable, CustomStringConvertible {
         case sealBroken = "seal chain broken"
         /// A checkpoint does not match the recomputed seal chain, or its signature does not verify.
         case checkpointMismatch = "checkpoint mismatch"
+        /// Events old enough to be covered by a trusted checkpoint are not (checkpoints deleted,
+        /// the tail rewritten after signing stopped, or no checkpoint by the pinned key at all).
+        case uncovered = "not covered by a trusted checkpoint"
     }
 
     /// The kind of fault.
@@ -56,6 +59,7 @@ public struct ChainFault: Sendable, Equatable, CustomStringConvertible {
         case .sealBroken: 6
         case .unsealed: 7
         case .checkpointMismatch: 8
+        case .uncovered: 9
         }
     }
 

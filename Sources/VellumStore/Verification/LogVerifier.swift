@@ -1,3 +1,4 @@
+public import Crypto
 public import Logging
 public import PostgresNIO
 public import VellumCore
@@ -8,6 +9,9 @@ public struct LogVerifier: Sendable {
     public struct Report: Sendable {
         public var streams: ChainVerifier.Report
         public var seals: SealVerifier.Report
+        /// Whether the proof rests on something outside the database (a pinned audit key or shipped
+        /// checkpoints). Without it, a valid report says only that the log agrees with itself.
+        public var anchored = false
         /// Every fault, by position, the most specific first.
         public var faults: [ChainFault] { ChainFault.reportOrder(streams.faults + seals.faults) }
         public var isValid: Bool { faults.isEmpty }
@@ -22,6 +26,7 @@ public struct LogVerifier: Sendable {
     }
 
     public func verify(unsealedBefore: Timestamp, shippedCheckpoints: [Checkpoint] = [],
+                       pinnedKeys: [String: Curve25519.Signing.PublicKey] = [:],
                        progress: @Sendable (String) -> Void = { _ in }) async throws -> Report {
         // The two passes are independent: run them side by side, each on its own connection, both
         // on one snapshot, so a log that grows meanwhile reads whole (no false head mismatch).
@@ -29,8 +34,10 @@ public struct LogVerifier: Sendable {
         return try await client.withSharedSnapshot(logger: logger) { first, second in
             async let streams = ChainVerifier(connection: first, logger: logger).verify { progress("streams: \($0) events verified…") }
             async let seals = SealVerifier(connection: second, logger: logger).verify(
-                unsealedBefore: unsealedBefore, shippedCheckpoints: shippedCheckpoints) { progress("seals: \($0) verified…") }
-            return Report(streams: try await streams, seals: try await seals)
+                unsealedBefore: unsealedBefore, shippedCheckpoints: shippedCheckpoints, pinnedKeys: pinnedKeys
+            ) { progress("seals: \($0) verified…") }
+            return Report(streams: try await streams, seals: try await seals,
+                          anchored: !pinnedKeys.isEmpty || !shippedCheckpoints.isEmpty)
         }
     }
 }

@@ -1,4 +1,4 @@
-import Crypto
+public import Crypto
 import Foundation
 public import Logging
 import NIOCore
@@ -15,6 +15,8 @@ public struct SealVerifier: Sendable {
         public var seals = 0
         public var checkpoints = 0
         public var unsealed = 0
+        /// The newest seal a valid, trusted checkpoint vouches for.
+        public var coveredThrough: Int64 = 0
         public var faults: [ChainFault] = []
     }
 
@@ -36,7 +38,12 @@ public struct SealVerifier: Sendable {
     ///   - unsealedBefore: events recorded before this must be sealed.
     ///   - shippedCheckpoints: checkpoints kept outside the database, checked like the table's.
     ///   - progress: called every 100,000 seals with the count so far.
+    ///   - pinnedKeys: the audit keys an auditor holds outside the database (by key id): when given,
+    ///     only checkpoints they signed count, and every event recorded before `unsealedBefore` must
+    ///     be covered by one. When empty, the keys the log itself records are used, which proves the
+    ///     log only against itself.
     public func verify(unsealedBefore: Timestamp, shippedCheckpoints: [Checkpoint] = [],
+                       pinnedKeys: [String: Curve25519.Signing.PublicKey] = [:],
                        progress: @Sendable (Int) -> Void = { _ in }) async throws -> Report {
         var report = Report()
         let checkpoints = try await storedCheckpoints()
@@ -115,13 +122,32 @@ public struct SealVerifier: Sendable {
             }
         }
 
-        let keys = try await auditKeys()
+        let keys = pinnedKeys.isEmpty ? try await auditKeys() : pinnedKeys
+        var covered: Int64 = 0
         for (source, list) in [("database", checkpoints), ("shipped", shippedCheckpoints)] {
             for checkpoint in list {
                 report.checkpoints += 1
                 if let fault = check(checkpoint, recomputed: chainAt[checkpoint.sealSeq], keys: keys, source: source) {
                     report.faults.append(fault)
+                } else {
+                    covered = max(covered, checkpoint.sealSeq)
                 }
+            }
+        }
+        report.coveredThrough = covered
+        if !pinnedKeys.isEmpty || !shippedCheckpoints.isEmpty {
+            // Anchored: every event old enough must lie under a trusted checkpoint. Deleting the
+            // newest checkpoints (and re-hashing the seal chain beneath them) leaves events bare.
+            let uncovered = try await source.query("""
+                SELECT e.position, e.stream_id, e.stream_version, s.seal_seq FROM events e LEFT JOIN seals s ON s.position = e.position
+                WHERE e.recorded_at < vellum_ts(\(unsealedBefore.microsecondsSinceEpoch)) AND (s.seal_seq IS NULL OR s.seal_seq > \(covered))
+                ORDER BY e.position LIMIT 1
+                """, logger: logger)
+            for try await (position, stream, version, seq) in uncovered.decode((Int64, String, Int64, Int64?).self) {
+                report.faults.append(ChainFault(
+                    kind: .uncovered, position: position, streamID: stream, version: version,
+                    detail: covered == 0 ? "no checkpoint signed by a trusted key" : "trusted checkpoints reach seal \(covered)"
+                        + (seq.map { ", this event is sealed as \($0)" } ?? "")))
             }
         }
 
@@ -157,7 +183,7 @@ public struct SealVerifier: Sendable {
             ChainFault(kind: .checkpointMismatch, position: nil, streamID: "", version: 0,
                        detail: "\(source) checkpoint at seal \(checkpoint.sealSeq): \(why)")
         }
-        guard let key = keys[checkpoint.keyID] else { return fault("unknown audit key \(checkpoint.keyID)") }
+        guard let key = keys[checkpoint.keyID] else { return fault("signed by audit key \(checkpoint.keyID), which is not trusted") }
         let message = CheckpointMessage.bytes(sealSeq: checkpoint.sealSeq, chainHash: checkpoint.chainHash, signedAt: checkpoint.signedAt)
         guard key.isValidSignature(checkpoint.signature, for: message) else { return fault("the signature does not verify") }
         guard let recomputed else { return fault("the seal chain no longer reaches it") }

@@ -55,7 +55,13 @@ struct AuditToolTests {
     }
 
     @Test func replayVerifyAndExportFromTheCommandLine() async throws {
-        try await TestServer.with { server in
+        let directory = FileManager.default.temporaryDirectory.appending(path: "vellum-anchor-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let keyFile = directory.appending(path: "audit.key").path
+        let checkpointFile = directory.appending(path: "checkpoints.jsonl").path
+        let key = try AuditKeyFile.create(at: keyFile)
+        try await TestServer.with(configure: { $0.auditKeyFile = keyFile; $0.checkpointFile = checkpointFile }) { server in
             let (flow, code, accessToken) = try await workload(server)
 
             let byToken = try run("vellum-audit", ["replay", "--token", accessToken], database: server.database)
@@ -88,14 +94,24 @@ struct AuditToolTests {
                 #expect(first[key] != nil, "export line lacks \(key)")
             }
 
-            // Seal what is there (the server's sealer runs every second; wait for it), then verify.
-            var verified = try run("vellum-audit", ["verify", "--unsealed-grace", "0"], database: server.database)
+            // Seal and ship what is there (the server's sealer runs every second; wait for it), then
+            // verify against the pinned key and the shipped checkpoints.
+            let anchored = ["verify", "--unsealed-grace", "0", "--audit-key", keyFile + ".pub", "--checkpoints", checkpointFile]
+            var verified = try run("vellum-audit", anchored, database: server.database)
             for _ in 0..<50 where verified.status != 0 {
                 try await Task.sleep(for: .milliseconds(100))
-                verified = try run("vellum-audit", ["verify", "--unsealed-grace", "0"], database: server.database)
+                verified = try run("vellum-audit", anchored, database: server.database)
             }
             #expect(verified.status == 0, "\(verified.output)")
             #expect(verified.output.contains("result:      valid"))
+            #expect(verified.output.contains("pinned key \(key.keyID)"))
+            let byFingerprint = try run("vellum-audit", ["verify", "--audit-key", key.fingerprint], database: server.database)
+            #expect(byFingerprint.output.contains("anchor:      pinned key"), "\(byFingerprint.output)")
+            // Without an anchor the same log is only "unanchored", with its own exit code.
+            let unanchored = try run("vellum-audit", ["verify", "--unsealed-grace", "0"], database: server.database)
+            #expect(unanchored.status == 2 && unanchored.output.contains("result:      unanchored"), "\(unanchored.output)")
+            #expect(!unanchored.output.contains("result:      valid"))
+            #expect(try CheckpointShipper.read(checkpointFile).checkpoints.isEmpty == false)
         }
     }
 

@@ -72,7 +72,8 @@ struct LoginThrottlingTests {
         }
         for await _ in started.stream { break }
         let waiting = Task { try await limiter.run { 1 } }
-        try await Task.sleep(for: .milliseconds(50))  // let the second caller queue
+        // Let the second caller queue (waiting on the limiter itself, not on a guess of time).
+        while await limiter.queued < 1 { await Task.yield() }
         await #expect(throws: WorkLimiter.Overloaded.self) { try await limiter.run { 2 } }
         release.continuation.yield()
         try await running.value
