@@ -71,7 +71,10 @@ struct Verify: AsyncParsableCommand {
         var published: [Curve25519.Signing.PublicKey]?
         for reference in references {
             if FileManager.default.fileExists(atPath: reference) {
-                let key = try AuditKeyFile.loadPublic(reference)
+                let key: Curve25519.Signing.PublicKey
+                do { key = try AuditKeyFile.loadPublic(reference) } catch let error as AuditKeyFileError {
+                    throw ValidationError(error.description)
+                }
                 keys[AuditKeyFile.keyID(key)] = key
                 continue
             }

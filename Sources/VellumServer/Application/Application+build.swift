@@ -15,6 +15,13 @@ public func buildApplication(
     masterKey: MasterKey,
     logger: Logger
 ) throws -> some ApplicationProtocol {
+    // The server's own sessions never hold a transaction (and with it the cluster's gap-safe
+    // horizon, which sealing and indexing wait on) for long.
+    var database = database
+    for (name, value) in [("idle_in_transaction_session_timeout", "30s"), ("statement_timeout", "60s")]
+    where !database.options.additionalStartupParameters.contains(where: { $0.0 == name }) {
+        database.options.additionalStartupParameters.append((name, value))
+    }
     let client = PostgresClient(configuration: database, backgroundLogger: logger)
     let appender = BatchingAppender(client: client, projections: [EventProjections()], now: configuration.clock, logger: logger)
     let store = EventStore(client: client, appender: appender, logger: logger)

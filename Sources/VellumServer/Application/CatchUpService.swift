@@ -19,22 +19,29 @@ struct CatchUpService: Service {
         let configuration = server.configuration
         let metadata = EventMetadata(instance: configuration.instanceID, actor: .system)
         var sealing: SealingRound?
-        if configuration.sealerEnabled {
-            let signer: any CheckpointSigner
-            if let path = configuration.auditKeyFile {
-                let file = try AuditKeyFile.load(path)
-                try await server.store.publishAuditKey(file.created, metadata: metadata)
-                signer = file
-            } else {
-                signer = try await AuditKey.load(store: server.store, masterKey: masterKey, metadata: metadata, logger: server.logger)
-            }
-            sealing = SealingRound(runner: runner, signer: signer, configuration: configuration, client: server.store.client,
-                                   logger: server.logger)
-        }
         let index = AuditIndex()
         await repeatUntilShutdown(every: .seconds(configuration.sealInterval), logger: server.logger, what: "catch-up projections") {
-            try await sealing?.run()
+            // The audit index goes on even when sealing cannot (a key file unreadable, say).
+            do {
+                if configuration.sealerEnabled && sealing == nil {
+                    sealing = SealingRound(runner: runner, signer: try await signer(metadata: metadata), configuration: configuration,
+                                           client: server.store.client, logger: server.logger)
+                }
+                try await sealing?.run()
+            } catch {
+                server.logger.error("sealing failed; retrying next round", metadata: ["error": "\(String(reflecting: error))"])
+            }
             try await runner.catchUp(index)
         }
+    }
+
+    /// The audit key this instance signs with: from `VELLUM_AUDIT_KEY_FILE`, else kept in the database.
+    private func signer(metadata: EventMetadata) async throws -> any CheckpointSigner {
+        if let path = server.configuration.auditKeyFile {
+            let file = try AuditKeyFile.load(path)
+            try await server.store.publishAuditKey(file.created, metadata: metadata)
+            return file
+        }
+        return try await AuditKey.load(store: server.store, masterKey: masterKey, metadata: metadata, logger: server.logger)
     }
 }

@@ -21,6 +21,7 @@ struct AuditKey: CheckpointSigner {
     /// The audit key, created on first use (once across instances).
     static func load(store: EventStore, masterKey: MasterKey, metadata: EventMetadata, logger: Logger) async throws -> AuditKey {
         if let existing = try await existingKeyID(store) {
+            // (A key published by another instance at the same moment shows up on the next call.)
             return try await loadPrivate(keyID: existing, store: store, masterKey: masterKey, logger: logger)
         }
         let key = Curve25519.Signing.PrivateKey()
@@ -31,22 +32,24 @@ struct AuditKey: CheckpointSigner {
             INSERT INTO audit_key_secrets (key_id, encrypted_private_key) VALUES (\(keyID), \(ByteBuffer(bytes: sealed)))
             ON CONFLICT (key_id) DO NOTHING
             """, logger: logger)
-        do {
-            try await store.append(to: streamID, expected: .noStream, events: [ProposedEvent(
-                type: AuditKeyCreated.type, payload: try EventJSON.encode(AuditKeyCreated(keyID: keyID, publicKey: publicKey)),
-                metadata: try EventJSON.encodeValue(metadata))])
-            logger.notice("created the audit key that signs checkpoints", metadata: ["key_id": "\(keyID)"])
-            return AuditKey(keyID: keyID, privateKey: key)
-        } catch AppendError.wrongExpectedVersion {
-            // Another instance created it first.
-            try await store.client.query("DELETE FROM audit_key_secrets WHERE key_id = \(keyID)", logger: logger)
-            return try await load(store: store, masterKey: masterKey, metadata: metadata, logger: logger)
-        }
+        // Published through the audit aggregate's update (the stream may already name keys held
+        // elsewhere). Should two instances race, each publishes its own; the newest kept one signs.
+        try await store.publishAuditKey(AuditKeyCreated(keyID: keyID, publicKey: publicKey), metadata: metadata)
+        logger.notice("created the audit key that signs checkpoints", metadata: ["key_id": "\(keyID)"])
+        return AuditKey(keyID: keyID, privateKey: key)
     }
 
+    /// The newest published audit key whose private half this database keeps; keys held in files
+    /// outside it (`vellum audit-key init`) are not this instance's to sign with.
     private static func existingKeyID(_ store: EventStore) async throws -> String? {
-        try await store.readStream(streamID).last { $0.type == AuditKeyCreated.type }
+        let published = try await store.readStream(streamID).filter { $0.type == AuditKeyCreated.type }
             .map { try EventJSON.decode(AuditKeyCreated.self, from: $0.payload).keyID }
+        guard !published.isEmpty else { return nil }
+        var kept = Set<String>()
+        for try await keyID in try await store.client.query(
+            "SELECT key_id FROM audit_key_secrets WHERE key_id = ANY(\(published)::text[])", logger: store.logger
+        ).decode(String.self) { kept.insert(keyID) }
+        return published.last { kept.contains($0) }
     }
 
     private static func loadPrivate(keyID: String, store: EventStore, masterKey: MasterKey, logger: Logger) async throws -> AuditKey {

@@ -80,7 +80,7 @@ final class SigningKeys: Sendable {
             INSERT INTO signing_key_secrets (kid, encrypted_private_key) VALUES (\(kid), \(ByteBuffer(bytes: sealed)))
             ON CONFLICT (kid) DO NOTHING
             """, logger: logger)
-        let metadataJSON = try EventJSON.encodeValue(metadata)
+        let metadataJSON = try EventJSON.encodeValue(metadata.forCommand(UUID().uuidString.lowercased()))
         let firstKey = activateAt == nil
         let created = try await store.update(Self.streamID) { history -> StreamDecision<Bool> in
             let ring = SigningKeyRing(events: try history.compactMap { try SigningKeyRing.decode(type: $0.type, payload: $0.payload) })
@@ -105,7 +105,7 @@ final class SigningKeys: Sendable {
     /// Activates keys whose time has come and retires keys whose tokens have all expired; safe on
     /// every instance at once (the `keys` stream's version decides who writes).
     func maintain(now: Timestamp, tokenLifetime: Int64, metadata: EventMetadata) async throws {
-        let metadataJSON = try EventJSON.encodeValue(metadata)
+        let metadataJSON = try EventJSON.encodeValue(metadata.forCommand(UUID().uuidString.lowercased()))
         try await store.update(Self.streamID) { history -> StreamDecision<Void> in
             let ring = SigningKeyRing(events: try history.compactMap { try SigningKeyRing.decode(type: $0.type, payload: $0.payload) })
             let events = try ring.due(at: now, tokenLifetime: tokenLifetime).map { event in

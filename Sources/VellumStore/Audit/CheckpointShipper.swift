@@ -51,8 +51,8 @@ public struct CheckpointShipper: Sendable {
         return count
     }
 
-    /// The checkpoints of a file and the length of its whole lines; a torn last line (no newline,
-    /// or not a checkpoint) is left out. Any other line that is not a checkpoint is an error.
+    /// The checkpoints of a file and the length of its whole lines; a torn last line (one without
+    /// its newline) is left out. Any whole line that is not a checkpoint is an error.
     public static func read(_ path: String) throws -> (checkpoints: [Checkpoint], validLength: Int) {
         guard let data = FileManager.default.contents(atPath: path) else { return ([], 0) }
         var checkpoints: [Checkpoint] = []
@@ -83,7 +83,7 @@ public struct CheckpointFileError: Error, CustomStringConvertible, Sendable {
 extension EventStore {
     /// Records `created` in the `audit` stream unless the log already names that key.
     public func publishAuditKey(_ created: AuditKeyCreated, metadata: EventMetadata) async throws {
-        let metadataJSON = try EventJSON.encodeValue(metadata)
+        let metadataJSON = try EventJSON.encodeValue(metadata.forCommand(UUID().uuidString.lowercased()))
         try await update("audit") { history -> StreamDecision<Void> in
             let known = try history.filter { $0.type == AuditKeyCreated.type }
                 .map { try EventJSON.decode(AuditKeyCreated.self, from: $0.payload).keyID }

@@ -68,7 +68,17 @@ public struct AuditIndex: CatchUpProjection {
 
     public func apply(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws {
         var batch = Batch()
-        for event in events { try batch.add(event) }
+        for event in events {
+            do {
+                try batch.add(event)
+            } catch {
+                // A poison event (a payload this version cannot decode) is reported and skipped: the
+                // index goes on, and verify and replay still read the event from the log itself.
+                logger.error("audit index skipped an event it cannot decode", metadata: [
+                    "position": "\(event.position)", "stream": "\(event.streamID)", "type": "\(event.type)",
+                    "error": "\(String(reflecting: error))"])
+            }
+        }
         guard !batch.flowOrder.isEmpty else { return }
 
         let started = batch.flowOrder.compactMap { id in batch.flows[id]!.started.map { (id, $0) } }

@@ -156,7 +156,9 @@ public final class BatchingAppender: Service, Sendable {
     private func write(_ batch: [Pending], attempt: Int = 0) async {
         let requests = batch.map(\.request)
         do {
-            let outcomes = try await writeTransaction(requests, afterUnknownOutcome: attempt > 0)
+            let outcomes = try await withDeadline(Self.transactionDeadline) {
+                try await self.writeTransaction(requests, afterUnknownOutcome: attempt > 0)
+            }
             for (pending, outcome) in zip(batch, outcomes) {
                 pending.continuation.resume(with: outcome)
             }
@@ -169,13 +171,18 @@ public final class BatchingAppender: Service, Sendable {
             }
             logger.warning("append transaction failed; retrying its requests one by one",
                            metadata: ["requests": "\(batch.count)", "attempt": "\(attempt + 1)", "error": "\(String(reflecting: error))"])
-            if attempt > 0 { try? await Task.sleep(for: .milliseconds(100 * attempt)) }
+            // A short pause first: the pool learns of the closed connection before it is asked for another.
+            try? await Task.sleep(for: .milliseconds(attempt == 0 ? 50 : 200 * attempt))
             for pending in batch { await write([pending], attempt: attempt + 1) }
         }
     }
 
     /// How many times a request of a failed transaction is retried alone before it fails.
     static let retriesAlone = 3
+
+    /// The longest one batch transaction may take before it counts as failed: a connection that a
+    /// network failure left half-open must not hold its requests (and their clients) forever.
+    static let transactionDeadline: Duration = .seconds(10)
 
     private func writeTransaction(
         _ requests: [AppendRequest], afterUnknownOutcome: Bool
@@ -227,3 +234,20 @@ public final class BatchingAppender: Service, Sendable {
 
 /// Another writer moved a head between this batch's read and its write.
 private struct LostRace: Error {}
+
+/// Runs `body`, failing with ``DeadlineExceeded`` if it takes longer than `limit` (the body is cancelled).
+func withDeadline<Result: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
+    try await withThrowingTaskGroup(of: Result?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let result = first else { throw DeadlineExceeded() }
+        return result
+    }
+}
+
+/// An operation outlived its deadline.
+struct DeadlineExceeded: Error {}

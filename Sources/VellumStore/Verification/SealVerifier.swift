@@ -141,6 +141,7 @@ public struct SealVerifier: Sendable {
             let uncovered = try await source.query("""
                 SELECT e.position, e.stream_id, e.stream_version, s.seal_seq FROM events e LEFT JOIN seals s ON s.position = e.position
                 WHERE e.recorded_at < vellum_ts(\(unsealedBefore.microsecondsSinceEpoch)) AND (s.seal_seq IS NULL OR s.seal_seq > \(covered))
+                  AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
                 ORDER BY e.position LIMIT 1
                 """, logger: logger)
             for try await (position, stream, version, seq) in uncovered.decode((Int64, String, Int64, Int64?).self) {
@@ -155,6 +156,9 @@ public struct SealVerifier: Sendable {
             SELECT e.position, e.stream_id, e.stream_version, count(*) OVER ()
             FROM events e LEFT JOIN seals s ON s.position = e.position
             WHERE s.position IS NULL AND e.recorded_at < vellum_ts(\(unsealedBefore.microsecondsSinceEpoch))
+              -- Only what the sealer could have read: a long transaction anywhere in the cluster holds
+              -- the gap-safe horizon back, and events above it wait; that is a delay, not tampering.
+              AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
             ORDER BY e.position LIMIT 1
             """, logger: logger)
         for try await (position, stream, version, count) in unsealed.decode((Int64, String, Int64, Int64).self) {

@@ -46,12 +46,15 @@ struct AuditToolTests {
         process.executableURL = executable
         process.arguments = arguments + ["--database-url", url]
         let pipe = Pipe()
+        let errors = Pipe()
         process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
+        process.standardError = errors
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let diagnostics = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        // Standard error follows the output, so a failed expectation shows why.
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self) + String(decoding: diagnostics, as: UTF8.self))
     }
 
     @Test func replayVerifyAndExportFromTheCommandLine() async throws {
@@ -72,7 +75,8 @@ struct AuditToolTests {
             #expect(byToken.output.contains("chain: valid"))
 
             let byCode = try run("vellum-audit", ["replay", "--code", code, "--format", "json"], database: server.database)
-            let json = try #require(try JSONSerialization.jsonObject(with: Data(byCode.output.utf8)) as? [String: Any])
+            #expect(byCode.status == 0, "\(byCode.output)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(byCode.output.split(separator: "\n").first.map(String.init)?.utf8 ?? "".utf8)) as? [String: Any])
             #expect(json["flow"] as? String == flow)
             #expect(json["chain"] as? String == "valid")
             let steps = try #require(json["steps"] as? [[String: Any]])
@@ -88,8 +92,11 @@ struct AuditToolTests {
             let export = try run("vellum-audit", ["export", "--format", "jsonl"], database: server.database)
             let lines = export.output.split(separator: "\n")
             let total = try await server.store.client.query("SELECT count(*)::int8 FROM events").decode(Int64.self).reduce(0, +)
-            #expect(lines.count == Int(total))
-            let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+            let events = lines.filter { $0.hasPrefix("{") && !$0.hasPrefix(#"{"record":"#) }
+            #expect(events.count == Int(total))
+            let heads = try await server.store.client.query("SELECT count(*)::int8 FROM streams").decode(Int64.self).reduce(0, +)
+            #expect(lines.filter { $0.hasPrefix(#"{"record":"head""#) }.count == Int(heads), "a whole export carries every head")
+            let first = try #require(try JSONSerialization.jsonObject(with: Data(events[0].utf8)) as? [String: Any])
             for key in ["position", "stream_id", "stream_version", "type", "recorded_at", "payload", "metadata", "hash"] {
                 #expect(first[key] != nil, "export line lacks \(key)")
             }
