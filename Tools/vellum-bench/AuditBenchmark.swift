@@ -38,7 +38,7 @@ struct AuditBenchmark: AsyncParsableCommand {
                 start = ContinuousClock.now
                 let report = try await LogVerifier(client: client, logger: logger).verify(unsealedBefore: Timestamp(Date()).adding(seconds: -3600))
                 elapsed = ContinuousClock.now - start
-                print("verify:  \(report.streams.events) events, \(report.seals.seals) seals, \(report.seals.checkpoints) checkpoints in \(String(format: "%.2f", elapsed.seconds)) s: \(Int(Double(report.streams.events) / elapsed.seconds)) events/s, \(report.isValid ? "valid" : "FAULTS: \(report.faults.prefix(3))")")
+                print("verify:  \(report.streams.events) events, \(report.seals.seals) seals, \(report.seals.checkpoints) checkpoints in \(String(format: "%.2f", elapsed.seconds)) s: \(Int(Double(report.streams.events) / elapsed.seconds)) events/s, \(report.isValid ? "no fault (unanchored)" : "FAULTS: \(report.faults.prefix(3))")")
 
                 }
                 if steps.contains("replay") {
