@@ -555,14 +555,27 @@ def check_checkpoint(c, recomputed, keys, pinned):
 def check_checkpoints(checkpoints, chain_at, keys, pinned):
     """Each checkpoint (database, then shipped); returns the faults and the newest seal_seq a valid,
     trusted checkpoint vouches for (0: none)."""
-    faults, covered = [], 0
+    faults, covered, trusted = [], 0, set()
     for c in checkpoints:
         fault = check_checkpoint(c, chain_at.get(c.seal_seq), keys, pinned)
         if fault:
             faults.append(fault)
         else:
             covered = max(covered, c.seal_seq)
-    return faults, covered
+            trusted.add(c.seal_seq)
+    return faults, covered, trusted
+
+
+def check_spacing(trusted, spacing):
+    """Anchored only: the sealer signs at least every `spacing` seals, so a wider gap between
+    trusted checkpoints (from seal 0) means some were removed."""
+    previous = 0
+    for seq in sorted(trusted):
+        if seq - previous > spacing:
+            return [Fault("not covered by a trusted checkpoint", None, "", 0,
+                          f"no trusted checkpoint between seals {previous} and {seq}")]
+        previous = seq
+    return []
 
 
 def sealable(export, e):
@@ -604,7 +617,7 @@ class Report:
         self.anchored = False
 
 
-def verify(export, shipped, pinned, cutoff_us, ed25519):
+def verify(export, shipped, pinned, cutoff_us, ed25519, spacing=10_000):
     """Everything `vellum-audit verify` checks (LogVerifier), on an export."""
     report = Report()
     report.anchored = bool(pinned) or bool(shipped)
@@ -615,10 +628,11 @@ def verify(export, shipped, pinned, cutoff_us, ed25519):
     checkpoints = export.checkpoints + shipped
     report.checkpoints = len(checkpoints)
     keys = trusted_keys(export, pinned, ed25519)
-    checkpoint_faults, report.covered = check_checkpoints(checkpoints, chain_at, keys, pinned)
+    checkpoint_faults, report.covered, trusted = check_checkpoints(checkpoints, chain_at, keys, pinned)
     seal_faults += checkpoint_faults
     if report.anchored:
         seal_faults += check_coverage(export, cutoff_us, report.covered)
+        seal_faults += check_spacing(trusted, spacing)
     unsealed_faults, report.unsealed = check_unsealed(export, cutoff_us)
     seal_faults += unsealed_faults
 
@@ -682,6 +696,8 @@ def parse_arguments(argv):
     parser.add_argument("--audit-key", action="append", default=[], metavar="FILE|FINGERPRINT",
                         help="an audit key to trust: its .pub file or its fingerprint; repeat for several")
     parser.add_argument("--checkpoints", metavar="FILE", help="a file of checkpoints shipped off the database")
+    parser.add_argument("--checkpoint-events", type=int, default=10_000, metavar="N",
+                        help="the most seals the sealer lets pass between two checkpoints (default 10000)")
     parser.add_argument("--unsealed-grace", type=int, default=60, metavar="SECONDS",
                         help="seconds an event may stay unsealed, or uncovered by a trusted checkpoint (default 60)")
     return parser.parse_args(argv)
@@ -735,7 +751,7 @@ def main(argv):
             except OSError as error:
                 raise InputError(f"cannot read {arguments.export}: {error.strerror}")
         pinned = resolve_pinned(arguments.audit_key, export, ed25519)
-        report = verify(export, shipped, pinned, cutoff_us, ed25519)
+        report = verify(export, shipped, pinned, cutoff_us, ed25519, arguments.checkpoint_events)
     except InputError as error:
         print(f"verify_log.py: error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -26,6 +26,9 @@ struct Verify: AsyncParsableCommand {
     @Option(name: .customLong("unsealed-grace"), help: "Seconds an event may stay unsealed, or uncovered by a trusted checkpoint.")
     var unsealedGrace: Int64 = 60
 
+    @Option(name: .customLong("checkpoint-events"), help: "The most seals the sealer lets pass between two checkpoints.")
+    var checkpointEvents: Int64 = Sealer.defaultCheckpointEvents
+
     func run() async throws {
         let shipped: [Checkpoint]
         do { shipped = try checkpoints.map { try CheckpointShipper.read($0).checkpoints } ?? [] } catch let error as CheckpointFileError {
@@ -37,7 +40,8 @@ struct Verify: AsyncParsableCommand {
         let (report, pinned) = try await options.withClient { handle in
             let pinned = try await Self.resolve(auditKeys, handle: handle)
             return (try await LogVerifier(client: handle.client, logger: handle.logger).verify(
-                unsealedBefore: cutoff, shippedCheckpoints: shipped, pinnedKeys: pinned, progress: printError), pinned)
+                unsealedBefore: cutoff, shippedCheckpoints: shipped, pinnedKeys: pinned, maximumCheckpointSpacing: checkpointEvents,
+                progress: printError), pinned)
         }
         let (streams, seals) = (report.streams, report.seals)
         let elapsed = ContinuousClock.now - start

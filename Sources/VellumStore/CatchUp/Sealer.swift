@@ -26,7 +26,10 @@ public struct Sealer: CatchUpProjection {
 
     /// - Parameters:
     ///   - checkpointInterval: microseconds between checkpoints at most (`VELLUM_SEAL_INTERVAL`).
-    public init(signer: any CheckpointSigner, checkpointInterval: Int64 = 1_000_000, checkpointEvents: Int64 = 10_000,
+    /// The most seals between two checkpoints, unless told otherwise.
+    public static let defaultCheckpointEvents: Int64 = 10_000
+
+    public init(signer: any CheckpointSigner, checkpointInterval: Int64 = 1_000_000, checkpointEvents: Int64 = defaultCheckpointEvents,
                 now: @escaping @Sendable () -> Timestamp = { Timestamp(Date()) }) {
         self.signer = signer
         self.checkpointInterval = checkpointInterval

@@ -27,6 +27,7 @@ public struct LogVerifier: Sendable {
 
     public func verify(unsealedBefore: Timestamp, shippedCheckpoints: [Checkpoint] = [],
                        pinnedKeys: [String: Curve25519.Signing.PublicKey] = [:],
+                       maximumCheckpointSpacing: Int64 = Sealer.defaultCheckpointEvents,
                        progress: @Sendable (String) -> Void = { _ in }) async throws -> Report {
         // The two passes are independent: run them side by side, each on its own connection, both
         // on one snapshot, so a log that grows meanwhile reads whole (no false head mismatch).
@@ -34,7 +35,8 @@ public struct LogVerifier: Sendable {
         return try await client.withSharedSnapshot(logger: logger) { first, second in
             async let streams = ChainVerifier(connection: first, logger: logger).verify { progress("streams: \($0) events verified…") }
             async let seals = SealVerifier(connection: second, logger: logger).verify(
-                unsealedBefore: unsealedBefore, shippedCheckpoints: shippedCheckpoints, pinnedKeys: pinnedKeys
+                unsealedBefore: unsealedBefore, shippedCheckpoints: shippedCheckpoints, pinnedKeys: pinnedKeys,
+                maximumCheckpointSpacing: maximumCheckpointSpacing
             ) { progress("seals: \($0) verified…") }
             return Report(streams: try await streams, seals: try await seals,
                           anchored: !pinnedKeys.isEmpty || !shippedCheckpoints.isEmpty)

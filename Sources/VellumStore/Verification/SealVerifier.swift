@@ -44,6 +44,7 @@ public struct SealVerifier: Sendable {
     ///     log only against itself.
     public func verify(unsealedBefore: Timestamp, shippedCheckpoints: [Checkpoint] = [],
                        pinnedKeys: [String: Curve25519.Signing.PublicKey] = [:],
+                       maximumCheckpointSpacing: Int64 = Sealer.defaultCheckpointEvents,
                        progress: @Sendable (Int) -> Void = { _ in }) async throws -> Report {
         var report = Report()
         let checkpoints = try await storedCheckpoints()
@@ -124,6 +125,7 @@ public struct SealVerifier: Sendable {
 
         let keys = pinnedKeys.isEmpty ? try await auditKeys() : pinnedKeys
         var covered: Int64 = 0
+        var trusted = Set<Int64>()
         for (source, list) in [("database", checkpoints), ("shipped", shippedCheckpoints)] {
             for checkpoint in list {
                 report.checkpoints += 1
@@ -131,10 +133,17 @@ public struct SealVerifier: Sendable {
                     report.faults.append(fault)
                 } else {
                     covered = max(covered, checkpoint.sealSeq)
+                    trusted.insert(checkpoint.sealSeq)
                 }
             }
         }
         report.coveredThrough = covered
+        if (!pinnedKeys.isEmpty || !shippedCheckpoints.isEmpty), let gap = Self.widestGap(in: trusted, beyond: maximumCheckpointSpacing) {
+            // The sealer signs at least every `checkpointEvents` seals: a wider gap between trusted
+            // checkpoints means some were removed (and what lay between may have been rewritten).
+            report.faults.append(ChainFault(kind: .uncovered, position: nil, streamID: "", version: 0,
+                                            detail: "no trusted checkpoint between seals \(gap.from) and \(gap.to)"))
+        }
         if !pinnedKeys.isEmpty || !shippedCheckpoints.isEmpty {
             // Anchored: every event old enough must lie under a trusted checkpoint. Deleting the
             // newest checkpoints (and re-hashing the seal chain beneath them) leaves events bare.
@@ -167,6 +176,16 @@ public struct SealVerifier: Sendable {
                                             detail: "\(count) event(s) unsealed"))
         }
         return report
+    }
+
+    /// The first pair of consecutive trusted checkpoints (from seal 0) further apart than `spacing`.
+    static func widestGap(in trusted: Set<Int64>, beyond spacing: Int64) -> (from: Int64, to: Int64)? {
+        var previous: Int64 = 0
+        for seq in trusted.sorted() {
+            if seq - previous > spacing { return (previous, seq) }
+            previous = seq
+        }
+        return nil
     }
 
     /// What seal at `position` recorded: the stream and version sealed there.

@@ -116,6 +116,16 @@ struct AnchoredVerificationTests {
         }
     }
 
+    @Test func aCheckpointRemovedFromTheMiddleIsNamed() async throws {
+        try await TestStore.with { test in
+            let log = try await SealedLog.make(test)  // checkpoints every 4 seals
+            try await log.tamper("DELETE FROM checkpoints WHERE seal_seq = 8")
+            let report = try await LogVerifier(client: test.client, logger: TestCluster.logger)
+                .verify(unsealedBefore: Timestamp(Date()).adding(seconds: -3600), pinnedKeys: pinned(log), maximumCheckpointSpacing: 4)
+            #expect(report.faults.contains { $0.kind == .uncovered && $0.detail.contains("between seals 4 and 12") }, "\(report.faults)")
+        }
+    }
+
     @Test func anEventInsertedBehindTheSealersCursorIsNamed() async throws {
         try await TestStore.with { test in
             let log = try await SealedLog.make(test)

@@ -306,6 +306,26 @@ struct ExternalVerifierTests {
         }
     }
 
+    @Test func bothNameACheckpointRemovedFromTheMiddle() async throws {
+        try await TestStore.with { test in
+            let log = try await SealedLog.make(test)  // checkpoints every 4 seals
+            try await log.tamper("DELETE FROM checkpoints WHERE seal_seq = 8")
+            let report = try await LogVerifier(client: test.client, logger: TestCluster.logger)
+                .verify(unsealedBefore: Self.hourAgo, pinnedKeys: [log.signer.keyID: log.signer.key.publicKey], maximumCheckpointSpacing: 4)
+            let fault = try #require(report.faults.first)
+            #expect(fault.kind == .uncovered)
+            let path = try await export(log)
+            let key = try publicKeyFile(log)
+            defer {
+                try? FileManager.default.removeItem(atPath: path)
+                try? FileManager.default.removeItem(atPath: key)
+            }
+            let result = try python([path, "--audit-key", key, "--checkpoint-events", "4"] + Self.grace)
+            #expect(result.status == 1, "\(result.output)")
+            #expect(result.output.contains("first fault: not covered by a trusted checkpoint at no position"), "\(result.output)")
+        }
+    }
+
     @Test func bothNameTheSameForgedCheckpoint() async throws {
         try await TestStore.with { test in
             let log = try await SealedLog.make(test)
