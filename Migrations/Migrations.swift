@@ -25,5 +25,6 @@ public enum EmbeddedMigrations {
         Migration(version: 5, name: "v0005_browser_and_audience.sql", bytes: PackageResources.v0005_browser_and_audience_sql),
         Migration(version: 6, name: "v0006_credentials.sql", bytes: PackageResources.v0006_credentials_sql),
         Migration(version: 7, name: "v0007_enforcing_roles.sql", bytes: PackageResources.v0007_enforcing_roles_sql),
+        Migration(version: 8, name: "v0008_seal_lookup.sql", bytes: PackageResources.v0008_seal_lookup_sql),
     ]
 }
