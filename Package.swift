@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "VellumCore", targets: ["VellumCore"]),
         .library(name: "VellumStore", targets: ["VellumStore"]),
         .library(name: "VellumServer", targets: ["VellumServer"]),
+        .library(name: "VellumAuditing", targets: ["VellumAuditing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -87,9 +88,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "VellumAuditing",
+            dependencies: [
+                "VellumCore",
+                "VellumStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "vellum-audit",
             dependencies: [
+                "VellumAuditing",
                 "VellumCore",
                 "VellumStore",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -126,6 +139,11 @@ let package = Package(
         .testTarget(
             name: "VellumCoreTests",
             dependencies: ["VellumCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VellumAuditingTests",
+            dependencies: ["VellumAuditing", "VellumCore", "VellumStore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import PostgresNIO
+import VellumAuditing
 import VellumCore
 import VellumStore
 
@@ -41,8 +42,7 @@ struct PostgresClientHandle: Sendable {
 
 /// Parses a time option: RFC 3339 (`2026-11-21T18:00:00Z`) or a date (`2026-11-21`, midnight UTC).
 func parseTime(_ text: String, option: String) throws -> Timestamp {
-    if let time = Timestamp(rfc3339: text) { return time }
-    if let time = Timestamp(rfc3339: text + "T00:00:00Z") { return time }
+    if let time = AuditTime.parse(text) { return time }
     throw ValidationError("\(option) takes an RFC 3339 time such as 2026-11-21T18:00:00Z, or a date")
 }
 

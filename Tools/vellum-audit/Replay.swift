@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VellumCore
+import VellumAuditing
 import VellumStore
 
 /// `vellum-audit replay`: a flow step by step, from its id, a raw code, or a raw token (an
@@ -48,67 +49,26 @@ struct Replay: AsyncParsableCommand {
 
     func run() async throws {
         let asOf = try asOf.map { try parseTime($0, option: "--as-of") }
+        let format = FlowInvestigation.Format(rawValue: format.rawValue) ?? .table
         if user != nil || client != nil {
-            try await listFlows(asOf: asOf)
+            let until = try until.map { try parseTime($0, option: "--until") } ?? asOf ?? Timestamp(Date())
+            let since = try since.map { try parseTime($0, option: "--since") } ?? until.adding(seconds: -90 * 86400)
+            let (user, client) = (user, client)
+            print(try await options.withClient { handle in
+                try await FlowInvestigation(client: handle.client, logger: handle.logger)
+                    .flows(user: user, clientID: client, since: since, until: until, format: format)
+            })
             return
         }
-        let lookup = try Self.lookup(flow: flow, code: code, token: token)
-        let format = format
-        let output = try await options.withClient { handle -> String? in
-            let queries = AuditQueries(client: handle.client, logger: handle.logger)
-            let stream: String?
-            switch lookup {
-            case .stream(let id): stream = id
-            case .token(let key, let kind): stream = try await queries.flowStream(tokenKey: key, kind: kind)
-            }
-            guard let stream else { return nil }
-            let events = try await queries.flowEvents(stream)
-            guard !events.isEmpty else { return nil }
-            let steps = try FlowReplay.steps(events, asOf: asOf)
-            let fault = try await queries.streamFault(stream)
-            let chain = fault.map { "broken at position \($0.position ?? 0) (\($0.kind.rawValue))" } ?? "valid"
-            let final = try asOf.map { try FlowReplay.state(events, asOf: $0) }
-            let flowID = String(stream.dropFirst("flow-".count))
-            return format == .json
-                ? try ReplayOutput.json(flowID: flowID, steps: steps, chain: chain, asOf: asOf, state: final)
-                : ReplayOutput.table(flowID: flowID, steps: steps, chain: chain, asOf: asOf, state: final)
+        let lookup: FlowLookup
+        do { lookup = try FlowLookup.parse(flow: flow, code: code, token: token) } catch { throw ValidationError(error.description) }
+        let output = try await options.withClient { handle in
+            try await FlowInvestigation(client: handle.client, logger: handle.logger).replay(lookup, asOf: asOf, format: format)
         }
         guard let output else {
             printError("no flow found for the given \(flow != nil ? "id" : code != nil ? "code" : "token")")
             throw ExitCode(2)
         }
         print(output)
-    }
-
-    private func listFlows(asOf: Timestamp?) async throws {
-        let until = try until.map { try parseTime($0, option: "--until") } ?? asOf ?? Timestamp(Date())
-        let since = try since.map { try parseTime($0, option: "--since") } ?? until.adding(seconds: -90 * 86400)
-        let (user, client, format) = (user, client, format)
-        let flows = try await options.withClient { handle in
-            try await AuditQueries(client: handle.client, logger: handle.logger).flows(user: user, clientID: client, since: since, until: until)
-        }
-        print(format == .json ? try ReplayOutput.json(flows: flows) : ReplayOutput.table(flows: flows))
-    }
-
-    enum Lookup {
-        case stream(String)
-        case token(key: String, kind: String)
-    }
-
-    /// What to look the flow up by. A JWT is read (not verified: the auditor holds no key) for its `jti`.
-    static func lookup(flow: String?, code: String?, token: String?) throws -> Lookup {
-        if let flow {
-            let id = flow.hasPrefix("flow-") ? String(flow.dropFirst(5)) : flow
-            guard UUID(uuidString: id) != nil else { throw ValidationError("--flow takes the flow's UUID") }
-            return .stream("flow-\(id.lowercased())")
-        }
-        if let code { return .token(key: SecretHash(of: code).hex, kind: "authorization_code") }
-        let token = token ?? ""
-        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        if parts.count == 3, let claims = Base64URL.decode(String(parts[1])),
-           let object = try? JSONSerialization.jsonObject(with: claims) as? [String: Any], let jti = object["jti"] as? String {
-            return .token(key: jti, kind: "access_token")
-        }
-        return .token(key: SecretHash(of: token).hex, kind: "refresh_token")
     }
 }

@@ -1,10 +1,10 @@
 import Foundation
-import VellumCore
-import VellumStore
+public import VellumCore
+public import VellumStore
 
 /// How a replay reads: a step table and a variable tracker for people, one JSON object for scripts.
-enum ReplayOutput {
-    static func table(flowID: String, steps: [ReplayStep], chain: String, asOf: Timestamp?, state: TrackedState?) -> String {
+public enum ReplayOutput {
+    public static func table(flowID: String, steps: [ReplayStep], chain: String, asOf: Timestamp?, state: TrackedState?) -> String {
         var lines = ["flow \(flowID)" + (asOf.map { " as of \($0)" } ?? ""), ""]
         let stepRows = steps.map { step in
             [String(step.step), step.time.description, step.actor, step.type,
@@ -26,7 +26,7 @@ enum ReplayOutput {
         return lines.joined(separator: "\n")
     }
 
-    static func json(flowID: String, steps: [ReplayStep], chain: String, asOf: Timestamp?, state: TrackedState?) throws -> String {
+    public static func json(flowID: String, steps: [ReplayStep], chain: String, asOf: Timestamp?, state: TrackedState?) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var object: [String: Any] = [
@@ -48,14 +48,14 @@ enum ReplayOutput {
         return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
     }
 
-    static func table(flows: [AuditedFlow]) -> String {
+    public static func table(flows: [AuditedFlow]) -> String {
         guard !flows.isEmpty else { return "no flows" }
         return render(["started", "flow", "user", "client", "ip", "outcome"], flows.map { flow in
             [flow.startedAt.description, flow.flowID, flow.username ?? flow.userID ?? "-", flow.clientID, flow.remoteIP ?? "-", flow.outcome]
         }).joined(separator: "\n")
     }
 
-    static func json(flows: [AuditedFlow]) throws -> String {
+    public static func json(flows: [AuditedFlow]) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(["flows": flows]), as: UTF8.self)
