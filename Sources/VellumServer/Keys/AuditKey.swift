@@ -28,10 +28,7 @@ struct AuditKey: CheckpointSigner {
         let publicKey = Base64URL.encode(key.publicKey.rawRepresentation)
         let keyID = String(SecretHash(of: publicKey).hex.prefix(16))
         let sealed = try masterKey.seal(key.rawRepresentation, purpose: "audit key", context: keyID)
-        try await store.client.query("""
-            INSERT INTO audit_key_secrets (key_id, encrypted_private_key) VALUES (\(keyID), \(ByteBuffer(bytes: sealed)))
-            ON CONFLICT (key_id) DO NOTHING
-            """, logger: logger)
+        try await KeySecrets(client: store.client, logger: logger).store(Array(sealed), for: keyID, kind: .audit)
         // Published through the audit aggregate's update (the stream may already name keys held
         // elsewhere). Should two instances race, each publishes its own; the newest kept one signs.
         try await store.publishAuditKey(AuditKeyCreated(keyID: keyID, publicKey: publicKey), metadata: metadata)
@@ -45,19 +42,12 @@ struct AuditKey: CheckpointSigner {
         let published = try await store.readStream(streamID).filter { $0.type == AuditKeyCreated.type }
             .map { try EventJSON.decode(AuditKeyCreated.self, from: $0.payload).keyID }
         guard !published.isEmpty else { return nil }
-        var kept = Set<String>()
-        for try await keyID in try await store.client.query(
-            "SELECT key_id FROM audit_key_secrets WHERE key_id = ANY(\(published)::text[])", logger: store.logger
-        ).decode(String.self) { kept.insert(keyID) }
+        let kept = try await KeySecrets(client: store.client, logger: store.logger).kept(among: published, kind: .audit)
         return published.last { kept.contains($0) }
     }
 
     private static func loadPrivate(keyID: String, store: EventStore, masterKey: MasterKey, logger: Logger) async throws -> AuditKey {
-        let rows = try await store.client.query(
-            "SELECT encrypted_private_key FROM audit_key_secrets WHERE key_id = \(keyID)", logger: logger)
-        var sealed: Data?
-        for try await buffer in rows.decode(ByteBuffer.self) { sealed = Data(buffer: buffer) }
-        guard let sealed else { throw MasterKeyError("the private half of audit key \(keyID) is missing from audit_key_secrets") }
+        guard let sealed = try await KeySecrets(client: store.client, logger: logger).sealed(for: keyID, kind: .audit) else { throw MasterKeyError("the private half of audit key \(keyID) is missing from audit_key_secrets") }
         let raw = try masterKey.open(sealed, purpose: "audit key", context: keyID)
         return AuditKey(keyID: keyID, privateKey: try Curve25519.Signing.PrivateKey(rawRepresentation: raw))
     }

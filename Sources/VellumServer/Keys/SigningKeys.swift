@@ -27,6 +27,9 @@ final class SigningKeys: Sendable {
     static let streamID = "keys"
     static let algorithm = "ES256"
 
+    /// Where the private halves are kept, sealed.
+    private var secrets: KeySecrets { KeySecrets(client: store.client, logger: logger) }
+
     init(store: EventStore, masterKey: MasterKey, logger: Logger) {
         self.store = store
         self.masterKey = masterKey
@@ -76,10 +79,7 @@ final class SigningKeys: Sendable {
         guard let parameters = key.parameters else { throw MasterKeyError("the new key has no public parameters") }
         let kid = Self.thumbprint(x: parameters.x, y: parameters.y)
         let sealed = try masterKey.seal(Data(key.pemRepresentation.utf8), purpose: "signing key", context: kid)
-        try await store.client.query("""
-            INSERT INTO signing_key_secrets (kid, encrypted_private_key) VALUES (\(kid), \(ByteBuffer(bytes: sealed)))
-            ON CONFLICT (kid) DO NOTHING
-            """, logger: logger)
+        try await secrets.store(Array(sealed), for: kid, kind: .signing)
         let metadataJSON = try EventJSON.encodeValue(metadata.forCommand(UUID().uuidString.lowercased()))
         let firstKey = activateAt == nil
         let created = try await store.update(Self.streamID) { history -> StreamDecision<Bool> in
@@ -95,7 +95,7 @@ final class SigningKeys: Sendable {
             return StreamDecision(events: events, result: true)
         }
         guard created else {
-            try await store.client.query("DELETE FROM signing_key_secrets WHERE kid = \(kid)", logger: logger)
+            try await secrets.remove(kid, kind: .signing)
             return nil
         }
         logger.notice("created signing key", metadata: ["kid": "\(kid)", "activate_at": "\(activateAt?.description ?? "now")"])
@@ -117,11 +117,7 @@ final class SigningKeys: Sendable {
     }
 
     private func privateKey(kid: String) async throws -> ES256PrivateKey {
-        let rows = try await store.client.query(
-            "SELECT encrypted_private_key FROM signing_key_secrets WHERE kid = \(kid)", logger: logger)
-        var sealed: Data?
-        for try await buffer in rows.decode(ByteBuffer.self) { sealed = Data(buffer: buffer) }
-        guard let sealed else { throw MasterKeyError("the private half of signing key \(kid) is missing from signing_key_secrets") }
+        guard let sealed = try await secrets.sealed(for: kid, kind: .signing) else { throw MasterKeyError("the private half of signing key \(kid) is missing from signing_key_secrets") }
         let pem = String(decoding: try masterKey.open(sealed, purpose: "signing key", context: kid), as: UTF8.self)
         return try ES256PrivateKey(pem: pem)
     }
