@@ -1,17 +1,20 @@
 import Foundation
-import Testing
 import VellumCore
 import VellumServer
 import VellumStore
 import VellumTestSupport
+import XCTest
 
 /// The unknown outcome of an append: the connection drops after COMMIT took effect, before its
 /// reply. A retry that decided again would see its own events as someone else's and record a theft
 /// that never happened (a false `RefreshTokenReuseDetected` or `CodeRedemptionRejected`).
-@Suite("A COMMIT whose reply is lost is not taken for someone else's write")
-struct LostCommitReplyTests {
-    @Test(.timeLimit(.minutes(2)))
-    func aRedemptionAndARefreshWhoseCommitRepliesAreLostStillAnswerWithTheirTokens() async throws {
+///
+/// An XCTest, not a Swift Testing test, on purpose: `swift test` runs the XCTest tests on their own,
+/// before the Swift Testing ones run in parallel. Under that parallel load, PostgresNIO's pool was
+/// seen (about one run in three) to never hand out a connection again after the proxy killed one,
+/// hanging the whole run; alone it never did. That pool behaviour is recorded for issue 11.
+final class LostCommitReplyTests: XCTestCase {
+    func testARedemptionAndARefreshWhoseCommitRepliesAreLostStillAnswerWithTheirTokens() async throws {
         let dropper = try await CommitDropper()
         defer { dropper.stop() }
         let database = dropper.configuration(for: try await TestCluster.makeDatabase())
@@ -23,20 +26,25 @@ struct LostCommitReplyTests {
 
             try await dropper.arm()
             let redeemed = try await server.token(TestServer.codeForm(code), basic: (client.clientID, client.secret!))
-            #expect(dropper.drops == 1, "the redemption's COMMIT reply was lost")
-            #expect(redeemed.status == .ok, "the client gets its tokens: \(redeemed.json)")
-            let refreshToken = try #require(redeemed.json["refresh_token"] as? String)
-            #expect(try await server.isActive(try #require(redeemed.accessToken), client: client))
+            XCTAssertEqual(dropper.drops, 1, "the redemption's COMMIT reply was lost")
+            XCTAssertEqual(redeemed.status, .ok, "the client gets its tokens: \(redeemed.json)")
+            let refreshToken = try XCTUnwrap(redeemed.json["refresh_token"] as? String)
+            let accessToken = try XCTUnwrap(redeemed.accessToken)
+            let accessActive = try await server.isActive(accessToken, client: client)
+            XCTAssertTrue(accessActive)
 
             try await dropper.arm()
             let refreshed = try await server.token([("grant_type", "refresh_token"), ("refresh_token", refreshToken)],
                                                    basic: (client.clientID, client.secret!))
-            #expect(dropper.drops == 2, "the refresh's COMMIT reply was lost")
-            #expect(refreshed.status == .ok, "\(refreshed.json)")
-            #expect(try await server.isActive(try #require(refreshed.json["refresh_token"] as? String), client: client))
+            XCTAssertEqual(dropper.drops, 2, "the refresh's COMMIT reply was lost")
+            XCTAssertEqual(refreshed.status, .ok, "\(refreshed.json)")
+            let successor = try XCTUnwrap(refreshed.json["refresh_token"] as? String)
+            let successorActive = try await server.isActive(successor, client: client)
+            XCTAssertTrue(successorActive)
 
             // The log records what happened, once: no false reuse, no false rejection, nothing revoked.
-            #expect(try await server.flowEventTypes(flow) == [
+            let types = try await server.flowEventTypes(flow)
+            XCTAssertEqual(types, [
                 "AuthorizationRequested", "UserAuthenticated", "ConsentGranted", "AuthorizationCodeIssued",
                 "AuthorizationCodeRedeemed", "TokensIssued", "RefreshTokenRotated", "TokensIssued",
             ])
