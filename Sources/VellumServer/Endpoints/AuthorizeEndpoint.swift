@@ -36,7 +36,8 @@ struct AuthorizeEndpoint: Sendable {
             let login = session.map { FrontChannel.SessionLogin(userID: $0.record.userID, authTime: $0.authTime) }
 
             var next: String
-            switch FrontChannel.afterRequest(requested, session: login, consentRemembered: remembered, now: now) {
+            let step = FrontChannel.afterRequest(requested, session: login, consentRemembered: remembered, now: now)
+            switch step {
             case .error(let error):
                 // prompt=none needing a page: nothing to record, the client hears why (OIDC Core §3.1.2.6).
                 return Responses.redirect(to: server.errorRedirect(error, to: requested.redirectURI, state: requested.state))
@@ -50,7 +51,7 @@ struct AuthorizeEndpoint: Sendable {
                     userID: session.record.userID, username: session.username, method: "session",
                     sessionID: session.record.sessionID, authTime: session.authTime), now: now))
                 next = "/consent?flow=\(flowID)"
-                if remembered && FrontChannel.afterLogin(requested, consentRemembered: true) == .issueCode {
+                if step == .issueCode {
                     let grant = server.grantAndIssueCode(remembered: true, now: now)
                     commands += grant.commands
                     next = server.codeRedirect(grant.code, for: requested)
@@ -81,6 +82,13 @@ extension AuthorizationServer {
         if let state { parameters.append(("state", state)) }
         parameters.append(("iss", configuration.issuer))
         return RedirectURI.appending(parameters, to: redirectURI)
+    }
+
+    /// The browser's CSRF nonce, and the cookie to set when it has none yet.
+    func csrfNonce(_ request: Request) -> (nonce: String, cookies: [Cookie]) {
+        if let nonce = request.cookie(csrfCookieName) { return (nonce, []) }
+        let cookie = csrfCookie()
+        return (cookie.value, [cookie])
     }
 
     /// A fresh CSRF cookie for the browser.

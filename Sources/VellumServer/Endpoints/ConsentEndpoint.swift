@@ -85,14 +85,14 @@ struct ConsentEndpoint: Sendable {
     }
 
     /// The flow when it waits for consent and this browser's session is the one that logged in.
-    private func pendingConsent(_ flowID: String, _ request: Request) async throws -> Result<(FlowState, RegisteredClient), ConsentPageError> {
+    private func pendingConsent(_ flowID: String, _ request: Request) async throws -> Result<(FlowState, RegisteredClient), PageAnswer> {
         let state = try await server.flowState(flowID)
         guard let requested = state.request, let user = state.authentication, state.consent == nil, !state.denied,
               !state.isExpired(at: server.now), let client = try await server.queries.client(requested.clientID) else {
-            return .failure(ConsentPageError(page: server.expiredFlowPage()))
+            return .failure(PageAnswer(page: server.expiredFlowPage()))
         }
         guard let session = try await server.currentSession(request), session.record.sessionID == user.sessionID else {
-            return .failure(ConsentPageError(page: server.errorPage(
+            return .failure(PageAnswer(page: server.errorPage(
                 "Sign-in needed", "This consent request belongs to another browser session. Start again from the application.",
                 status: .forbidden)))
         }
@@ -100,7 +100,7 @@ struct ConsentEndpoint: Sendable {
     }
 }
 
-/// A page to answer with instead of the consent page.
-struct ConsentPageError: Error {
+/// A page to answer with instead of the one asked for (the consent or sign-out page).
+struct PageAnswer: Error {
     let page: Response
 }

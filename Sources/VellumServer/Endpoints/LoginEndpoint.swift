@@ -22,18 +22,12 @@ struct LoginEndpoint: Sendable {
               let (state, client) = try await loginableFlow(flowID) else {
             return server.expiredFlowPage()
         }
-        var cookies: [Cookie] = []
-        var nonce = request.cookie(server.csrfCookieName)
-        if nonce == nil {
-            let cookie = server.csrfCookie()
-            cookies.append(cookie)
-            nonce = cookie.value
-        }
+        let (nonce, cookies) = server.csrfNonce(request)
         // Asked to sign in again while signed in (prompt=login, max_age): the page says why and
         // offers the signed-in user's name.
         let session = request.queryParameterList.value("reauthenticate") == nil ? nil : try await server.currentSession(request)
         let page = server.pages.login(.init(
-            flow: flowID, csrfToken: server.csrf.token(browserNonce: nonce ?? "", flowID: flowID),
+            flow: flowID, csrfToken: server.csrf.token(browserNonce: nonce, flowID: flowID),
             clientName: client.name, username: session?.username ?? "",
             message: state.failedLogins > 0 ? "Wrong username or password." : nil, reauthenticate: session != nil))
         return Responses.page(page, cookies: cookies, formTargets: [state.request?.redirectURI].compactMap { $0 })

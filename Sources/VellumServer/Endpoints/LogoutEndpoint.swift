@@ -30,16 +30,10 @@ struct LogoutEndpoint: Sendable {
         case .success(let checked): logout = checked
         case .failure(let page): return page.page
         }
-        var cookies: [Cookie] = []
-        var nonce = request.cookie(server.csrfCookieName)
-        if nonce == nil {
-            let cookie = server.csrfCookie()
-            cookies.append(cookie)
-            nonce = cookie.value
-        }
+        let (nonce, cookies) = server.csrfNonce(request)
         let session = try await server.currentSession(request)
         let page = server.pages.logout(.init(
-            csrfToken: server.csrf.token(browserNonce: nonce ?? "", flowID: Self.csrfPurpose), username: session?.username ?? "",
+            csrfToken: server.csrf.token(browserNonce: nonce, flowID: Self.csrfPurpose), username: session?.username ?? "",
             clientName: logout.client?.name ?? "", idTokenHint: logout.idTokenHint ?? "",
             postLogoutRedirectURI: logout.postLogoutRedirectURI ?? "", state: logout.state ?? ""))
         return Responses.page(page, cookies: cookies, formTargets: [logout.postLogoutRedirectURI].compactMap { $0 })
@@ -77,17 +71,17 @@ struct LogoutEndpoint: Sendable {
 
     /// Checks `id_token_hint`, `client_id` and `post_logout_redirect_uri`: a redirect is allowed only
     /// to a URI registered for the client the request names; otherwise an error page, never a redirect.
-    private func validate(_ parameters: RequestParameters) async throws -> Result<LogoutRequest, ConsentPageError> {
+    private func validate(_ parameters: RequestParameters) async throws -> Result<LogoutRequest, PageAnswer> {
         var logout = LogoutRequest(idTokenHint: parameters.value("id_token_hint"), state: parameters.value("state"))
         var clientID = parameters.value("client_id")
         if let hint = logout.idTokenHint {
             // An expired ID token is still a good hint (RP-Initiated Logout §2); a forged one is not.
             guard let claims = await server.keys.verify(hint, as: IDTokenClaims.self), claims.iss == server.configuration.issuer else {
-                return .failure(ConsentPageError(page: server.errorPage(
+                return .failure(PageAnswer(page: server.errorPage(
                     "Invalid request", "The id_token_hint was not issued by this server.", status: .badRequest)))
             }
             if let clientID, clientID != claims.aud {
-                return .failure(ConsentPageError(page: server.errorPage(
+                return .failure(PageAnswer(page: server.errorPage(
                     "Invalid request", "client_id does not match the id_token_hint.", status: .badRequest)))
             }
             clientID = claims.aud
@@ -95,7 +89,7 @@ struct LogoutEndpoint: Sendable {
         logout.client = try await clientID.asyncFlatMap { try await server.queries.client($0) }
         if let target = parameters.value("post_logout_redirect_uri") {
             guard let client = logout.client, client.postLogoutRedirectURIs.contains(target) else {
-                return .failure(ConsentPageError(page: server.errorPage(
+                return .failure(PageAnswer(page: server.errorPage(
                     "Invalid request", "The post_logout_redirect_uri is not registered for this application.", status: .badRequest)))
             }
             logout.postLogoutRedirectURI = target
