@@ -12,10 +12,15 @@ public enum SealChain {
 
     /// The chain after sealing the event whose hash is `eventHash` as number `sealSeq`.
     public static func next(previous: [UInt8], sealSeq: Int64, eventHash: [UInt8]) -> [UInt8] {
+        eventHash.withUnsafeBytes { next(previous: previous, sealSeq: sealSeq, eventHash: $0) }
+    }
+
+    /// The same over the event hash's stored bytes.
+    public static func next(previous: [UInt8], sealSeq: Int64, eventHash: UnsafeRawBufferPointer) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: previous)
         withUnsafeBytes(of: UInt64(bitPattern: sealSeq).bigEndian) { hasher.update(bufferPointer: $0) }
-        hasher.update(data: eventHash)
+        hasher.update(bufferPointer: eventHash)
         return Array(hasher.finalize())
     }
 }

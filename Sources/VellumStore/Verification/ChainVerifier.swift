@@ -1,11 +1,10 @@
 public import Logging
 public import PostgresNIO
-import NIOCore
 import VellumCore
 
 /// Recomputes every stream's hash chain from the stored events and compares it with the stored
-/// hashes and the stream heads (DESIGN.md §3). Reads only, in one pass over the log, in constant
-/// memory.
+/// hashes and the stream heads (DESIGN.md §3). Reads only, in one pass over the log, holding only
+/// the streams in progress. `LogVerifier` does the same walk in seal order, beside the seal chain.
 public struct ChainVerifier: Sendable {
     /// What one pass found.
     public struct Report: Sendable {
@@ -38,67 +37,30 @@ public struct ChainVerifier: Sendable {
 
     /// Verifies every stream; `progress` is called every 100,000 events with the count so far.
     public func verify(progress: @Sendable (Int) -> Void = { _ in }) async throws -> Report {
-        var report = Report()
-        var heads: [String: (version: Int64, hash: [UInt8])] = [:]
-        for try await (streamID, version, hash) in try await source.query(
-            "SELECT stream_id, version, head_hash FROM streams WHERE version > 0", logger: logger
-        ).decode((String, Int64, ByteBuffer?).self) {
-            heads[streamID] = (version, hash.map { Array(buffer: $0) } ?? [])
-        }
-
-        var walker = StreamChainWalker()
-        // The raw stored bytes, hashed as they are: no strings built per event.
+        var chains = StreamChains()
+        // In position order, which is each stream's version order: one pass, heads read beside
+        // their events, only the streams still short of their head held in memory.
         let rows = try await source.query("""
-            SELECT position, stream_id, stream_version, type, (extract(epoch FROM recorded_at) * 1000000)::int8,
-                   payload::text, metadata::text, hash
-            FROM events ORDER BY stream_id, stream_version
+            SELECT \(unescaped: EventRow.columns) FROM events e \(unescaped: EventRow.headJoin) ORDER BY e.position
             """, logger: logger)
-        for try await (position, streamBytes, version, type, micros, payload, metadata, hash) in rows.decode(
-            (Int64, ByteBuffer, Int64, ByteBuffer, Int64, ByteBuffer, ByteBuffer, ByteBuffer).self
-        ) {
-            report.events += 1
-            if report.events % 100_000 == 0 { progress(report.events) }
-            let streamID = String(buffer: streamBytes)
-            let finished = walker.next(streamID: streamID, version: version, position: position, storedHash: Array(buffer: hash)) { previous in
-                streamBytes.withUnsafeReadableBytes { stream in
-                    type.withUnsafeReadableBytes { type in
-                        payload.withUnsafeReadableBytes { payload in
-                            metadata.withUnsafeReadableBytes { metadata in
-                                EventHash.compute(previous: previous, streamID: stream, version: version, type: type,
-                                                  recordedAtMicroseconds: micros, payload: payload, metadata: metadata)
-                            }
-                        }
-                    }
-                }
-            }
-            if let finished {
-                report.close(finished, head: heads.removeValue(forKey: finished.streamID))
-            }
+        for try await row in rows {
+            var cells = RawCells(row)
+            chains.next(try EventRow(&cells))
+            if chains.events % 100_000 == 0 { progress(chains.events) }
         }
-        if let finished = walker.finish() {
-            report.close(finished, head: heads.removeValue(forKey: finished.streamID))
-        }
-        // Heads with no events left at all: the whole stream's events are gone.
-        for (streamID, head) in heads {
-            report.faults.append(ChainFault(kind: .truncated, position: nil, streamID: streamID, version: head.version))
-        }
-        report.faults = ChainFault.reportOrder(report.faults)
-        return report
+        let faults = chains.finish() + (try await Self.headsWithoutEvents(source, logger: logger))
+        return Report(events: chains.events, streams: chains.streams, faults: ChainFault.reportOrder(faults))
     }
-}
 
-extension ChainVerifier.Report {
-    fileprivate mutating func close(_ stream: StreamChainWalker.Finished, head: (version: Int64, hash: [UInt8])?) {
-        streams += 1
-        if let fault = stream.fault {
-            faults.append(fault)
-            return
+    /// Streams whose head remains with no event at all: every event of them is gone.
+    static func headsWithoutEvents(_ source: QuerySource, logger: Logger) async throws -> [ChainFault] {
+        var faults: [ChainFault] = []
+        for try await (streamID, version) in try await source.query("""
+            SELECT stream_id, version FROM streams h
+            WHERE version > 0 AND NOT EXISTS (SELECT 1 FROM events e WHERE e.stream_id = h.stream_id)
+            """, logger: logger).decode((String, Int64).self) {
+            faults.append(ChainFault(kind: .truncated, position: nil, streamID: streamID, version: version))
         }
-        guard let head else { return }
-        if head.version > stream.lastVersion {
-            faults.append(ChainFault(kind: .truncated, position: stream.lastPosition, streamID: stream.streamID, version: stream.lastVersion + 1))
-        } else if head.version != stream.lastVersion || head.hash != stream.lastHash {
-            faults.append(ChainFault(kind: .headMismatch, position: stream.lastPosition, streamID: stream.streamID, version: stream.lastVersion))
-        }
+        return faults
     }
 }
