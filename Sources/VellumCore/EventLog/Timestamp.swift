@@ -28,24 +28,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     /// RFC 3339 with microseconds, in UTC: `2026-11-21T18:51:45.123456Z`.
     public var description: String {
-        let seconds = microsecondsSinceEpoch.floorDivided(by: 1_000_000)
-        let micros = microsecondsSinceEpoch - seconds * 1_000_000
-        let whole = Date(timeIntervalSince1970: Double(seconds))
-        let base = whole.formatted(.iso8601)  // 2026-11-21T18:51:45Z
-        let fraction = String(micros).leftPadded(to: 6)
-        return "\(base.dropLast()).\(fraction)Z"
+        RFC3339.format(microseconds: microsecondsSinceEpoch)
     }
 
     /// Parses RFC 3339 (`2026-11-21T18:51:45Z`, `…45.123456Z`, `…45.5+01:00`); nil when malformed.
     /// Digits past the sixth fractional one are truncated.
     public init?(rfc3339 text: String) {
-        let pattern = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:\d{2})$/
-        guard let match = text.wholeMatch(of: pattern) else { return nil }
-        let zone = match.4 == "z" ? "Z" : String(match.4)
-        guard let whole = try? Date("\(match.1)T\(match.2)\(zone)", strategy: .iso8601) else { return nil }
-        let fraction = String((match.3 ?? "").prefix(6))
-        let micros = Int64(fraction.isEmpty ? "0" : fraction + String(repeating: "0", count: 6 - fraction.count)) ?? 0
-        self.init(microsecondsSinceEpoch: Int64(whole.timeIntervalSince1970.rounded()) * 1_000_000 + micros)
+        var text = text
+        guard let micros = text.withUTF8(RFC3339.parse) else { return nil }
+        self.init(microsecondsSinceEpoch: micros)
     }
 
     /// This instant plus `seconds`.
@@ -58,11 +49,11 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let micros = try? container.decode(Int64.self) {
-            self.init(microsecondsSinceEpoch: micros)
+        // Written as text; a number (microseconds) is read too. Text first: a failed try costs an error.
+        guard let text = try? container.decode(String.self) else {
+            self.init(microsecondsSinceEpoch: try container.decode(Int64.self))
             return
         }
-        let text = try container.decode(String.self)
         guard let parsed = Timestamp(rfc3339: text) else {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 time: \(text)")
         }
@@ -76,18 +67,5 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.microsecondsSinceEpoch < rhs.microsecondsSinceEpoch
-    }
-}
-
-extension Int64 {
-    fileprivate func floorDivided(by divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor < 0) ? quotient - 1 : quotient
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
