@@ -30,7 +30,7 @@ struct Projections: AsyncParsableCommand {
                 try await opened.withClient(logger: logger) { client in
                     try await Migrator(client: client, logger: logger).requireCurrent()
                     return try await ProjectionRebuilder(client: client, logger: logger).rebuild(swap: swap, pruneCutoff: cutoff) { count in
-                        if count % 100_000 < 10_000 { FileHandle.standardError.write(Data("rebuilt from \(count) events…\n".utf8)) }
+                        if count % 100_000 < 10_000 { FileHandle.standardError.write(Data("\(swap ? "rebuilt from" : "replayed") \(count) events…\n".utf8)) }
                     }
                 }
             }

@@ -67,6 +67,11 @@ public struct AuditIndex: CatchUpProjection {
     }
 
     public func apply(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws {
+        try await write(batch(for: events, logger: logger), on: connection, logger: logger)
+    }
+
+    /// What `events` add to the index (decoding only; nothing is written).
+    func batch(for events: [RecordedEvent], logger: Logger) -> Batch {
         var batch = Batch()
         for event in events {
             do {
@@ -79,6 +84,11 @@ public struct AuditIndex: CatchUpProjection {
                     "error": "\(String(reflecting: error))"])
             }
         }
+        return batch
+    }
+
+    /// Writes a batch on the caller's transaction.
+    func write(_ batch: Batch, on connection: PostgresConnection, logger: Logger) async throws {
         guard !batch.flowOrder.isEmpty else { return }
 
         let started = batch.flowOrder.compactMap { id in batch.flows[id]!.started.map { (id, $0) } }

@@ -55,11 +55,14 @@ public struct EventStore: Sendable {
     }
 
     /// ``readLog(after:limit:)`` on a given connection (a catch-up projection's transaction).
-    static func readLog(after cursor: LogCursor, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [RecordedEvent] {
+    /// `belowHorizon: false` reads whatever the transaction's snapshot shows, in-flight
+    /// transactions' events excepted: for a reader that holds that snapshot to the end.
+    static func readLog(after cursor: LogCursor, limit: Int, belowHorizon: Bool = true, on connection: PostgresConnection,
+                        logger: Logger) async throws -> [RecordedEvent] {
         let rows = try await connection.query("""
             SELECT \(unescaped: Self.columns) FROM events
             WHERE (tx_id, position) > (\(String(cursor.transactionID))::xid8, \(cursor.position))
-              AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+              AND (\(!belowHorizon) OR tx_id < pg_snapshot_xmin(pg_current_snapshot()))
             ORDER BY events.tx_id, events.position
             LIMIT \(limit)
             """, logger: logger)

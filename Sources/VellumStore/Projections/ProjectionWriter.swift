@@ -216,7 +216,16 @@ public struct EventProjections: InlineProjection {
     public init() {}
 
     public func apply(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws {
-        let changes = try events.flatMap { try Projector.changes(for: $0) }
+        try await write(changes(for: events), on: connection, logger: logger)
+    }
+
+    /// The rows `events` change (decoding only; nothing is written).
+    func changes(for events: [RecordedEvent]) throws -> [ProjectionChange] {
+        try events.flatMap { try Projector.changes(for: $0) }
+    }
+
+    /// Writes `changes` on the caller's transaction.
+    func write(_ changes: [ProjectionChange], on connection: PostgresConnection, logger: Logger) async throws {
         guard !changes.isEmpty else { return }
         try await ProjectionWriter.apply(changes, on: connection, logger: logger)
     }

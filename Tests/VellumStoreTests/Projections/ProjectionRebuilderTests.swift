@@ -1,0 +1,80 @@
+import Foundation
+import PostgresNIO
+import Testing
+import VellumCore
+import VellumStore
+import VellumTestSupport
+
+@Suite("Rebuilding the projections")
+struct ProjectionRebuilderTests {
+    private func flow(_ name: String, _ test: TestStore) async throws {
+        let now = Timestamp(Date())
+        try await test.store.append(to: "flow-\(name)", expected: .noStream, events: [
+            ProposedEvent(type: AuthorizationCodeIssued.type, payload: try EventJSON.encode(AuthorizationCodeIssued(
+                codeHash: SecretHash(of: "code-\(name)"), clientID: "c", expiresAt: now.adding(seconds: 60))), metadata: "{}"),
+            ProposedEvent(type: TokensIssued.type, payload: try EventJSON.encode(TokensIssued(
+                accessTokenID: "jti-\(name)", accessTokenExpiresAt: now.adding(seconds: 600), clientID: "c", subject: "u",
+                scope: Scope(["openid"]), grantType: "authorization_code", issuedAt: now,
+                refreshToken: IssuedRefreshToken(hash: SecretHash(of: "refresh-\(name)"), expiresAt: now.adding(seconds: 3600),
+                                                 familyExpiresAt: now.adding(seconds: 3600)))), metadata: "{}"),
+        ])
+    }
+
+    /// Whether no session on this test's database holds a transaction id: nothing there holds back
+    /// the gap-safe horizon the sealer and the index wait for. (The horizon itself is the whole
+    /// cluster's, which other tests running meanwhile move too.)
+    private func horizonPassesTheLog(_ test: TestStore) async throws -> Bool {
+        try await test.client.query("""
+            SELECT count(*) = 0 FROM pg_stat_activity
+            WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+            """).decode(Bool.self).reduce(true) { $0 && $1 }
+    }
+
+    @Test func aLongRebuildHoldsNoTransactionThatStallsTheSealer() async throws {
+        try await TestStore.with { test in
+            for n in 0..<10 { try await flow("before-\(n)", test) }
+            let rebuilder = ProjectionRebuilder(client: test.client, logger: TestCluster.logger)
+            let observations = Observations()
+            let report = try await rebuilder.rebuild(swap: false, pruneCutoff: Timestamp(Date()).adding(seconds: -86400), batch: 4) { read in
+                // Between two batches: the log grows, and the horizon passes what was just written.
+                guard read < 20 else { return }
+                do {
+                    try await flow("during-\(read)", test)
+                    await observations.record(try await horizonPassesTheLog(test))
+                } catch {
+                    await observations.record(false)
+                }
+            }
+            let seen = await observations.values
+            #expect(seen.count >= 4)
+            #expect(seen.allSatisfy { $0 }, "a rebuild batch left a transaction open: \(seen)")
+            #expect(report.events == 20 + 2 * seen.count, "the events appended meanwhile are replayed too")
+            #expect(report.matches, "\(report.tables.filter { !$0.matches })")
+            #expect(report.tables.first { $0.table == "access_tokens" }?.rows == 10 + seen.count)
+            // Nothing of the rebuild is left in the pooled session.
+            let temporary = try await test.client.query("SELECT count(*)::int8 FROM pg_class WHERE relpersistence = 't'")
+                .decode(Int64.self).reduce(0, +)
+            #expect(temporary == 0)
+        }
+    }
+
+    @Test func aSwapMidwayThroughAGrowingLogReplacesTheRowsWithTheLogs() async throws {
+        try await TestStore.with { test in
+            for n in 0..<6 { try await flow("\(n)", test) }
+            try await test.client.query("DELETE FROM access_tokens WHERE jti = 'jti-3'")
+            let rebuilder = ProjectionRebuilder(client: test.client, logger: TestCluster.logger)
+            let cutoff = Timestamp(Date()).adding(seconds: -86400)
+            #expect(try await !rebuilder.rebuild(swap: false, pruneCutoff: cutoff).matches)
+            let swapped = try await rebuilder.rebuild(swap: true, pruneCutoff: cutoff, batch: 4) { read in
+                if read == 4 { try? await flow("during", test) }
+            }
+            #expect(swapped.events == 14)
+            #expect(try await rebuilder.rebuild(swap: false, pruneCutoff: cutoff).matches, "the swap repaired the projection")
+        }
+    }
+}
+
+private actor Observations {
+    var values: [Bool] = []
+    func record(_ value: Bool) { values.append(value) }
+}
