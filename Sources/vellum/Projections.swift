@@ -29,8 +29,9 @@ struct Projections: AsyncParsableCommand {
             let report = try await Database.using(database.location, logger: logger) { opened in
                 try await opened.withClient(logger: logger) { client in
                     try await Migrator(client: client, logger: logger).requireCurrent()
-                    return try await ProjectionRebuilder(client: client, logger: logger).rebuild(swap: swap, pruneCutoff: cutoff) { count in
-                        if count % 100_000 < 10_000 { FileHandle.standardError.write(Data("\(swap ? "rebuilt from" : "replayed") \(count) events…\n".utf8)) }
+                    return try await ProjectionRebuilder(client: client, logger: logger).rebuild(swap: swap, pruneCutoff: cutoff) { progress in
+                        let count = progress.events
+                        if count % 100_000 < 10_000 { FileHandle.standardError.write(Data("replayed \(count) events…\n".utf8)) }
                     }
                 }
             }

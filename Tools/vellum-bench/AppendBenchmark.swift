@@ -7,6 +7,11 @@ import VellumStore
 /// `vellum-bench append`: C concurrent tasks, each appending single-event batches to a stream of its
 /// own, through one batching appender, as a server process would. Prints events/s, transactions/s
 /// (events per transaction shows the batching) and the append latency percentiles.
+///
+/// First it measures a baseline on the same database in the same run: the same number of tasks
+/// over the same pool writing the same event rows (sizes, hash, unique keys, insert trigger) with
+/// plain multi-row INSERTs of `--baseline-rows` rows, none of the appender's logic. The ratio of
+/// the two says how much of what the database takes the appender gets, on any machine.
 struct AppendBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "append", abstract: "Measure event appends through the batching appender.")
@@ -23,6 +28,9 @@ struct AppendBenchmark: AsyncParsableCommand {
     @Option(help: "Untimed appends first, to warm the pool and the database.")
     var warmup: Int = 2_000
 
+    @Option(name: .customLong("baseline-rows"), help: "Rows per INSERT of the baseline (0: no baseline).")
+    var baselineRows = 24
+
     @Option(name: .customLong("database-url"), help: "PostgreSQL URL (env VELLUM_DATABASE_URL).")
     var databaseURL: String?
 
@@ -36,13 +44,15 @@ struct AppendBenchmark: AsyncParsableCommand {
     func run() async throws {
         let logger = { var logger = Logger(label: "vellum-bench"); logger.logLevel = .warning; return logger }()
         let location = DatabaseLocation.resolve(url: databaseURL, dataDirectory: dataDirectory, defaultDataDirectory: ".vellum-bench")
-        let measurement = try await Database.using(location, as: .owner, logger: logger) { database in
+        let (baseline, measurement) = try await Database.using(location, as: .owner, logger: logger) { database in
             try await database.withClient(logger: logger) { client in
                 try await Migrator(client: client, logger: logger).migrate()
-                return try await measure(client: client, logger: logger)
+                let baseline = baselineRows > 0 ? try await RowBaseline(tasks: concurrency, rowsPerInsert: baselineRows)
+                    .measure(count: count, warmup: warmup, client: client) : nil
+                return (baseline, try await measure(client: client, logger: logger))
             }
         }
-        report(measurement)
+        report(measurement, baseline: baseline)
     }
 
     struct Measurement {
@@ -97,7 +107,7 @@ struct AppendBenchmark: AsyncParsableCommand {
         }
     }
 
-    func report(_ measurement: Measurement) {
+    func report(_ measurement: Measurement, baseline: RowBaseline.Result?) {
         let (latencies, elapsed, transactions, events) =
             (measurement.latencies, measurement.elapsed, measurement.transactions, measurement.events)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -114,5 +124,10 @@ struct AppendBenchmark: AsyncParsableCommand {
         print("events/transaction: \(String(format: "%.1f", Double(events) / Double(max(transactions, 1))))")
         print("latency p50:        \(percentile(0.50))")
         print("latency p99:        \(percentile(0.99))")
+        if let baseline {
+            let rate = Double(events) / seconds
+            print("baseline:           \(String(format: "%.0f", baseline.rowsPerSecond)) rows/s (\(concurrency) tasks, \(baseline.rowsPerInsert)-row INSERTs, \(baseline.rows) rows)")
+            print("appender/baseline:  \(String(format: "%.1f", 100 * rate / baseline.rowsPerSecond)) %")
+        }
     }
 }

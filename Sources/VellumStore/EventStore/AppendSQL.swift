@@ -6,9 +6,10 @@ import VellumCore
 
 /// The statements of one append batch: read the heads, then write every accepted event and move
 /// every head in one statement. No row is locked in advance: each head moves only if it is still
-/// at the version the batch read (or, for a new stream, if no one created it meanwhile), and events
-/// are inserted only for streams whose head moved. A batch that lost a race writes fewer rows than
-/// planned; the appender then rolls it back and plans it again on fresh heads.
+/// at the version the batch planned on (or, for a new stream, if no one created it meanwhile), and
+/// events are inserted only for streams whose head moved. A batch that lost a race writes fewer
+/// streams than planned; the appender plans those again on fresh heads (rolling the batch back
+/// first when inline projections share its transaction).
 enum AppendSQL {
     /// The current heads of `streamIDs` (streams without a row are absent).
     static func readHeads(
@@ -22,28 +23,33 @@ enum AppendSQL {
     }
 
     /// Writes the plan: moves the heads read as `before` to the plan's heads, creates the streams
-    /// that had no row, and inserts the events of the streams whose head moved. Returns the events
-    /// as recorded, in plan order, or nil when another writer moved one of the heads first.
+    /// that had no row, and inserts the events of the streams whose head moved. Returns, per row of
+    /// the plan, the event as recorded (nil when not written), and the streams whose head another
+    /// writer moved first (none of their rows are written).
     static func write(
         _ plan: AppendPlan, before: [String: StreamHead], on connection: PostgresConnection, logger: Logger
-    ) async throws -> [RecordedEvent]? {
+    ) async throws -> (recorded: [RecordedEvent?], lost: Set<String>) {
         let statement = WriteBatch(plan: plan, before: before)
         var assigned: [(position: Int64, transactionID: String)] = []
+        var written = Set<String>()
         assigned.reserveCapacity(plan.rows.count)
-        for try await (position, transactionID) in try await connection.execute(statement, logger: logger) {
+        for try await (position, transactionID, streamID) in try await connection.execute(statement, logger: logger) {
             assigned.append((position, transactionID))
+            written.insert(streamID)
         }
-        guard assigned.count == plan.rows.count else { return nil }
         // Identity values are drawn in insertion order, which follows `ORDER BY n`: sorted positions
-        // line up with the plan's rows.
+        // line up with the written rows in plan order.
         assigned.sort { $0.position < $1.position }
         let transactionID = UInt64(assigned.first?.transactionID ?? "") ?? 0
-        return zip(plan.rows, assigned).map { row, ids in
-            RecordedEvent(
+        var next = assigned.makeIterator()
+        let recorded = plan.rows.map { row -> RecordedEvent? in
+            guard written.contains(row.streamID), let ids = next.next() else { return nil }
+            return RecordedEvent(
                 position: ids.position, transactionID: transactionID, streamID: row.streamID,
                 version: row.version, type: row.type, recordedAt: row.recordedAt,
                 payload: row.payload, metadata: row.metadata, hash: row.hash)
         }
+        return (recorded, Set(plan.rows.map(\.streamID)).subtracting(written))
     }
 
     /// Prepared once per connection: the batch statements run hundreds of times a second, and
@@ -83,9 +89,9 @@ enum AppendSQL {
                  WITH ORDINALITY AS x(s, v, t, r, p, m, h, n)
             WHERE x.s IN (SELECT stream_id FROM moved UNION ALL SELECT stream_id FROM created)
             ORDER BY n
-            RETURNING position, tx_id::text
+            RETURNING position, tx_id::text, stream_id
             """
-        typealias Row = (Int64, String)
+        typealias Row = (Int64, String, String)
         let plan: AppendPlan
         let before: [String: StreamHead]
 

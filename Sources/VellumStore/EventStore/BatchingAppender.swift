@@ -36,6 +36,8 @@ public final class BatchingAppender: Service, Sendable {
     private let concurrentBatches: Int
     private let logger: Logger
     private let state = Mutex(State())
+    /// Heads this process wrote or read: most batches plan on them without reading the heads back.
+    let heads = HeadCache()
 
     /// An appender writing through `client`, applying `projections` in each batch's transaction.
     ///
@@ -188,52 +190,113 @@ public final class BatchingAppender: Service, Sendable {
         _ requests: [AppendRequest], afterUnknownOutcome: Bool
     ) async throws -> [Result<[RecordedEvent], AppendError>] {
         let recordedAt = now()
-        let streamIDs = Array(Set(requests.map(\.streamID)))
-        var attempt = 0
-        while true {
-            attempt += 1
-            let written: (AppendPlan, [RecordedEvent])?
+        var outcomes = [Result<[RecordedEvent], AppendError>?](repeating: nil, count: requests.count)
+        var pending = Array(requests.indices)
+        var attempts = 0, transactions = 0, events = 0
+        while !pending.isEmpty {
+            attempts += 1
+            let batch = pending.map { requests[$0] }
+            let streamIDs = Array(Set(batch.map(\.streamID)))
+            // The first attempt plans on the cached heads where it can; after a lost race (or an
+            // unknown outcome) the heads are read afresh.
+            let (cached, unknown) = attempts == 1 && !afterUnknownOutcome ? heads.plannable(batch) : ([:], streamIDs)
+            let attempt: Attempt
             do {
-                written = try await client.withTransaction(logger: logger) { connection -> (AppendPlan, [RecordedEvent]) in
-                    let heads = try await AppendSQL.readHeads(streamIDs, on: connection, logger: logger)
-                    let plan = AppendPlan(requests: requests, currentHeads: heads, recordedAt: recordedAt)
-                    guard !plan.rows.isEmpty else { return (plan, []) }
-                    guard let recorded = try await AppendSQL.write(plan, before: heads, on: connection, logger: logger) else {
-                        throw LostRace()
-                    }
-                    for projection in projections {
-                        try await projection.apply(recorded, on: connection, logger: logger)
-                    }
-                    return (plan, recorded)
+                attempt = projections.isEmpty
+                    ? try await writeAlone(batch, cached: cached, unknown: unknown, recordedAt: recordedAt)
+                    : try await writeWithProjections(batch, cached: cached, unknown: unknown, recordedAt: recordedAt)
+            } catch {
+                heads.forget(streamIDs)
+                throw error
+            }
+            heads.remember(attempt.plan.heads.filter { !attempt.lost.contains($0.key) })
+            heads.forget(attempt.lost)
+            let written = attempt.recorded.count { $0 != nil }
+            if written > 0 { transactions += 1 }
+            events += written
+            var stillPending: [Int] = []
+            for (offset, index) in pending.enumerated() {
+                // A stream that lost its race is planned again on the heads the winner left.
+                if attempt.lost.contains(requests[index].streamID) {
+                    stillPending.append(index)
+                    continue
                 }
-            } catch let error as PostgresTransactionError where error.closureError is LostRace && attempt < 32 {
-                written = nil
+                outcomes[index] = attempt.plan.outcomes[offset].map { rows in rows.compactMap { attempt.recorded[$0] } }
             }
-            // A lost race was rolled back: plan again on the heads the winner left.
-            guard let (plan, recorded) = written else { continue }
-            var outcomes = plan.outcomes.map { outcome in outcome.map { Array(recorded[$0]) } }
-            if afterUnknownOutcome {
-                for (index, request) in requests.enumerated() {
-                    guard case .failure(.wrongExpectedVersion) = outcomes[index],
-                          let own = try await AppendSQL.committedEvents(of: request, client: client, logger: logger) else { continue }
-                    logger.warning("a retried append had committed before its connection failed; answering with its events",
-                                   metadata: ["stream": "\(request.streamID)", "events": "\(own.count)"])
-                    outcomes[index] = .success(own)
+            pending = stillPending
+            if !pending.isEmpty && attempts >= 32 { throw LostRace() }
+        }
+        var results = outcomes.map { $0! }
+        if afterUnknownOutcome {
+            for (index, request) in requests.enumerated() {
+                guard case .failure(.wrongExpectedVersion) = results[index],
+                      let own = try await AppendSQL.committedEvents(of: request, client: client, logger: logger) else { continue }
+                logger.warning("a retried append had committed before its connection failed; answering with its events",
+                               metadata: ["stream": "\(request.streamID)", "events": "\(own.count)"])
+                results[index] = .success(own)
+            }
+        }
+        state.withLock { [transactions, events, attempts] state in
+            state.statistics.transactions += transactions
+            state.statistics.events += events
+            state.statistics.requests += results.count { (try? $0.get()) != nil }
+            state.statistics.lostRaces += attempts - 1
+        }
+        return results
+    }
+
+    /// One attempt at a batch: its plan, per planned row the event recorded (nil: not written),
+    /// and the streams that lost a race (planned again by the next attempt).
+    private struct Attempt {
+        let plan: AppendPlan
+        let recorded: [RecordedEvent?]
+        let lost: Set<String>
+    }
+
+    /// Without inline projections the batch is one statement, atomic on its own: no BEGIN and
+    /// COMMIT round trips. The streams that won their race are written and stay written.
+    private func writeAlone(_ requests: [AppendRequest], cached: [String: StreamHead], unknown: [String],
+                            recordedAt: Timestamp) async throws -> Attempt {
+        try await client.withConnection { connection in
+            let heads = unknown.isEmpty ? cached
+                : cached.merging(try await AppendSQL.readHeads(unknown, on: connection, logger: logger)) { $1 }
+            let plan = AppendPlan(requests: requests, currentHeads: heads, recordedAt: recordedAt)
+            guard !plan.rows.isEmpty else { return Attempt(plan: plan, recorded: [], lost: []) }
+            let (recorded, lost) = try await AppendSQL.write(plan, before: heads, on: connection, logger: logger)
+            return Attempt(plan: plan, recorded: recorded, lost: lost)
+        }
+    }
+
+    /// With inline projections the events and their rows commit together; a lost race rolls the
+    /// whole batch back, and every stream it wrote is planned again.
+    private func writeWithProjections(_ requests: [AppendRequest], cached: [String: StreamHead], unknown: [String],
+                                      recordedAt: Timestamp) async throws -> Attempt {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                let heads = unknown.isEmpty ? cached
+                    : cached.merging(try await AppendSQL.readHeads(unknown, on: connection, logger: logger)) { $1 }
+                let plan = AppendPlan(requests: requests, currentHeads: heads, recordedAt: recordedAt)
+                guard !plan.rows.isEmpty else { return Attempt(plan: plan, recorded: [], lost: []) }
+                let (recorded, lost) = try await AppendSQL.write(plan, before: heads, on: connection, logger: logger)
+                guard lost.isEmpty else { throw LostRace(plan: plan) }
+                let events = recorded.compactMap { $0 }
+                for projection in projections {
+                    try await projection.apply(events, on: connection, logger: logger)
                 }
+                return Attempt(plan: plan, recorded: recorded, lost: [])
             }
-            state.withLock { state in
-                if !recorded.isEmpty { state.statistics.transactions += 1 }
-                state.statistics.events += recorded.count
-                state.statistics.requests += outcomes.count { (try? $0.get()) != nil }
-                state.statistics.lostRaces += attempt - 1
-            }
-            return outcomes
+        } catch let error as PostgresTransactionError {
+            guard let race = error.closureError as? LostRace, let plan = race.plan else { throw error }
+            return Attempt(plan: plan, recorded: Array(repeating: nil, count: plan.rows.count), lost: Set(plan.rows.map(\.streamID)))
         }
     }
 }
 
-/// Another writer moved a head between this batch's read and its write.
-private struct LostRace: Error {}
+/// Another writer moved a head between this batch's read and its write (every time, when thrown
+/// out of the appender).
+private struct LostRace: Error {
+    var plan: AppendPlan?
+}
 
 /// Runs `body`, failing with ``DeadlineExceeded`` if it takes longer than `limit` (the body is cancelled).
 func withDeadline<Result: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Result) async throws -> Result {

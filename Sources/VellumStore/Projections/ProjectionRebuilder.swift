@@ -19,6 +19,15 @@ public struct ProjectionRebuilder: Sendable {
         public var matches: Bool { missingLive == 0 && extraLive == 0 }
     }
 
+    /// How far a rebuild has read.
+    public struct Progress: Sendable {
+        /// Events replayed so far.
+        public let events: Int
+        /// Whether the rebuild is in its last step, the one transaction on one snapshot (the
+        /// events since the batches, then the comparison or the swap).
+        public let isFinalStep: Bool
+    }
+
     public struct Report: Sendable {
         public var events = 0
         public var tables: [TableReport] = []
@@ -44,14 +53,14 @@ public struct ProjectionRebuilder: Sendable {
 
     /// Rebuilds and compares (`swap: false`: nothing changes) or rebuilds and replaces the live
     /// rows (`swap: true`: appends wait during the final step). `pruneCutoff`: rows dead before it
-    /// are left out. `progress` is called after each batch with the events read so far.
+    /// are left out. `progress` is called after each batch.
     ///
     /// No transaction lasts the whole run: the log is replayed into session-scoped temporary
     /// tables in short transactions, each up to the gap-safe horizon; only the last step — the
     /// events since, and the comparison or the swap — runs in one transaction, on one snapshot.
     /// A rebuild of millions of events so never holds back the sealer, the index or vacuum.
     public func rebuild(swap: Bool, pruneCutoff: Timestamp, batch: Int = 10_000,
-                        progress: @Sendable (Int) async -> Void = { _ in }) async throws -> Report {
+                        progress: @Sendable (Progress) async -> Void = { _ in }) async throws -> Report {
         try await client.withConnection { connection in
             // Temporary tables live in local buffers, 8 MB by default: a log's worth of projections
             // would go to disk and back. (Takes effect only before the session's first temporary table.)
@@ -81,7 +90,7 @@ public struct ProjectionRebuilder: Sendable {
     }
 
     private func rebuild(on connection: PostgresConnection, swap: Bool, cutoff: Timestamp, batch: Int,
-                         progress: @Sendable (Int) async -> Void) async throws -> Report {
+                         progress: @Sendable (Progress) async -> Void) async throws -> Report {
         // The rebuilt rows go to the temporary tables of the same names, which the session finds
         // before the live ones: no DDL on the schema, so the app role can rebuild.
         try await connection.query("SET search_path = pg_temp, public", logger: logger)
@@ -108,7 +117,7 @@ public struct ProjectionRebuilder: Sendable {
             indexedThrough = prepared.indexedThrough ?? indexedThrough
             cursor = prepared.events.last?.cursor ?? cursor
             report.events += prepared.events.count
-            await progress(report.events)
+            await progress(Progress(events: report.events, isFinalStep: false))
             if !more { break }
         }
 
@@ -141,7 +150,7 @@ public struct ProjectionRebuilder: Sendable {
             try await index.apply(indexed.map { limit in events.filter { $0.cursor <= limit } } ?? events, on: connection, logger: logger)
             cursor = last.cursor
             report.events += events.count
-            await progress(report.events)
+            await progress(Progress(events: report.events, isFinalStep: true))
         }
         try await connection.query("SET LOCAL search_path = public, pg_temp", logger: logger)
         if swap {
