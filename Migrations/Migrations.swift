@@ -26,5 +26,6 @@ public enum EmbeddedMigrations {
         Migration(version: 6, name: "v0006_credentials.sql", bytes: PackageResources.v0006_credentials_sql),
         Migration(version: 7, name: "v0007_enforcing_roles.sql", bytes: PackageResources.v0007_enforcing_roles_sql),
         Migration(version: 8, name: "v0008_seal_lookup.sql", bytes: PackageResources.v0008_seal_lookup_sql),
+        Migration(version: 9, name: "v0009_cheaper_event_stamp.sql", bytes: PackageResources.v0009_cheaper_event_stamp_sql),
     ]
 }
