@@ -6,6 +6,6 @@ struct VellumBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vellum-bench",
         abstract: "Vellum benchmarks. Build with -c release before quoting figures.",
-        subcommands: [AppendBenchmark.self, FlowsBenchmark.self, AuditBenchmark.self]
+        subcommands: [AppendBenchmark.self, FlowsBenchmark.self, AuditBenchmark.self, HTTPBenchmark.self]
     )
 }
