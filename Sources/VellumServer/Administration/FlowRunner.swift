@@ -6,25 +6,50 @@ import VellumStore
 /// writer, read and decide again. The HTTP endpoints and the operator's commands share it.
 struct FlowRunner: Sendable {
     let store: EventStore
+    /// Where the flow's state is kept between steps (nil: read the whole stream each time).
+    var cache: FlowStateCache?
+
+    /// How many concurrent writers to absorb before giving up.
+    static let maximumAttempts = 32
 
     @discardableResult
     func execute(_ commands: [FlowCommand], on flowID: String, metadata: EventMetadata) async throws -> (decision: FlowDecision, state: FlowState) {
         let metadataJSON = try EventJSON.encodeValue(metadata.forCommand(UUID().uuidString.lowercased()))
-        return try await store.update("flow-\(flowID)") { history in
-            var state = try FlowState(history: history)
+        let streamID = AuthorizationServer.flowStream(flowID)
+        var attempt = 0
+        while true {
+            attempt += 1
+            var (version, state) = try await current(streamID)
             let decision = Flow.decide(state, commands)
+            guard !decision.events.isEmpty else { return (decision, state) }
             let events = try decision.events.map { event in
                 ProposedEvent(type: type(of: event.event).type, payload: try EventJSON.encode(event.event), metadata: metadataJSON)
             }
-            decision.events.forEach { state.evolve($0) }
-            return StreamDecision(events: events, result: (decision, state))
+            do {
+                let recorded = try await store.append(to: streamID, expected: version == 0 ? .noStream : .exactly(version), events: events)
+                decision.events.forEach { state.evolve($0) }
+                version = recorded.last?.version ?? version
+                cache?.keep(streamID, version: version, state: state)
+                return (decision, state)
+            } catch AppendError.wrongExpectedVersion where attempt < Self.maximumAttempts {
+                // Another writer got there first: catch up with what it wrote and decide again.
+                continue
+            }
         }
     }
-}
 
-extension FlowState {
-    /// The state a flow stream's recorded events add up to.
-    init(history: [RecordedEvent]) throws {
-        self.init(events: try history.compactMap { try FlowEvent(type: $0.type, payload: $0.payload) })
+    /// The flow's latest state and the stream version it reflects: the kept state caught up with
+    /// the events recorded since, or the whole stream.
+    func current(_ streamID: String) async throws -> (version: Int64, state: FlowState) {
+        let kept = cache?.entry(streamID)
+        var state = kept?.state ?? FlowState()
+        var version = kept?.version ?? 0
+        let newer = try await store.readStream(streamID, afterVersion: version)
+        for event in newer {
+            if let flowEvent = try FlowEvent(type: event.type, payload: event.payload) { state.evolve(flowEvent) }
+            version = event.version
+        }
+        if !newer.isEmpty { cache?.keep(streamID, version: version, state: state) }
+        return (version, state)
     }
 }

@@ -17,6 +17,8 @@ struct AuthorizationServer: Sendable {
     let logger: Logger
     /// Bounds the bcrypt work of logins: one per core at once, a few dozen waiting.
     let passwordWork = WorkLimiter(permits: System.coreCount, maximumWaiting: 32)
+    /// Flow states between a flow's steps (``FlowStateCache``).
+    let flowStates = FlowStateCache()
     /// Throttles logins per account and per client address (``LoginThrottle``).
     var accountThrottle: LoginThrottle { LoginThrottle(threshold: configuration.loginFailuresBeforeDelay) }
     /// Addresses are shared (NAT, proxies): they get four times the account's allowance.
@@ -57,14 +59,14 @@ struct AuthorizationServer: Sendable {
 
     /// A flow's state from its stream.
     func flowState(_ flowID: String) async throws -> FlowState {
-        try FlowState(history: try await store.readStream(Self.flowStream(flowID)))
+        try await FlowRunner(store: store, cache: flowStates).current(Self.flowStream(flowID)).state
     }
 
     /// Decides `commands` on the flow's latest state and appends the outcome, retrying on a
     /// concurrent writer; returns the decision that was recorded and the state it leaves.
     @discardableResult
     func execute(_ commands: [FlowCommand], on flowID: String, metadata: EventMetadata) async throws -> (decision: FlowDecision, state: FlowState) {
-        try await FlowRunner(store: store).execute(commands, on: flowID, metadata: metadata)
+        try await FlowRunner(store: store, cache: flowStates).execute(commands, on: flowID, metadata: metadata)
     }
 
     /// The stream of flow `flowID` (a UUID).

@@ -26,10 +26,6 @@ extension EventStore {
         while true {
             attempt += 1
             let history = try await readStream(streamID)
-            if let last = history.last {
-                // The append that follows plans on this head without reading it back.
-                appender.heads.remember([streamID: StreamHead(version: last.version, hash: last.hash)])
-            }
             let decision = try decide(history)
             guard !decision.events.isEmpty else { return decision.result }
             let version = history.last?.version ?? 0

@@ -34,7 +34,12 @@ public struct EventStore: Sendable {
             WHERE stream_id = \(streamID) AND stream_version > \(afterVersion)
             ORDER BY stream_version
             """, logger: logger)
-        return try await Self.decode(rows)
+        let events = try await Self.decode(rows)
+        if let last = events.last {
+            // Read to the end: the append that follows plans on this head without reading it back.
+            appender.heads.remember([streamID: StreamHead(version: last.version, hash: last.hash)])
+        }
+        return events
     }
 
     /// The stream's current version: 0 when it has no events.
