@@ -10,7 +10,7 @@ public struct SecretHash: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// The hash of `secret`.
     public init(of secret: String) {
-        self.hex = SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        self.hex = Hex.encode(SHA256.hash(data: Data(secret.utf8)))
     }
 
     /// A hash as stored (hex); for reading back from storage.

@@ -26,7 +26,7 @@ public struct AuditKeyFile: CheckpointSigner {
 
     /// The fingerprint of `key`.
     public static func fingerprint(_ key: Curve25519.Signing.PublicKey) -> String {
-        SHA256.hash(data: key.rawRepresentation).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: key.rawRepresentation))
     }
 
     /// The key id Vellum gives a public key (the first 16 hex digits of the SHA-256 of its base64url form).

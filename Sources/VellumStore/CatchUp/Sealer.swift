@@ -122,7 +122,7 @@ public struct Checkpoint: Sendable, Equatable {
 
 extension [UInt8] {
     /// Lowercase hex.
-    public var hexString: String { map { String(format: "%02x", $0) }.joined() }
+    public var hexString: String { Hex.encode(self) }
 
     /// Bytes from hex; nil when `hex` is not an even run of hex digits.
     public init?(hex: String) {

@@ -47,3 +47,13 @@ struct EventHashTests {
 extension [UInt8] {
     var hex: String { map { String(format: "%02x", $0) }.joined() }
 }
+
+@Suite("Hexadecimal")
+struct HexTests {
+    @Test func encodesEveryByteAsTwoLowercaseDigits() {
+        #expect(Hex.encode([]) == "")
+        #expect(Hex.encode([0x00, 0x0f, 0xa0, 0xff]) == "000fa0ff")
+        #expect(Hex.encode(0...255) == (0...255).map { String(format: "%02x", $0) }.joined())
+        #expect(SecretHash(of: "abc").hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}
