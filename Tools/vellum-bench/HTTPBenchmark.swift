@@ -21,10 +21,12 @@ struct HTTPBenchmark: AsyncParsableCommand {
         case userinfo
         /// A fresh browser logs in: authorize, the login page, the password (bcrypt).
         case login
+        /// `GET /healthz`: no database, no crypto; the floor the framework and the load generator set.
+        case healthz
     }
 
-    @Option(help: "Scenarios, comma-separated: token, flow, refresh, introspect, userinfo, login.")
-    var scenarios = "token,flow,refresh,introspect,userinfo,login"
+    @Option(help: "Scenarios, comma-separated: healthz, token, flow, refresh, introspect, userinfo, login.")
+    var scenarios = "healthz,token,flow,refresh,introspect,userinfo,login"
 
     @Option(help: "Concurrent clients, comma-separated (one run per value).")
     var concurrency = "32"
@@ -125,6 +127,11 @@ struct HTTPBenchmark: AsyncParsableCommand {
         case .login:
             return try await LoadRun.run(users.map { ($0, ()) }, requests: requests, seconds: seconds, served: served) { state in
                 try await state.0.logInAfresh(username: username, password: password)
+            }
+        case .healthz:
+            return try await LoadRun.run(users.map { ($0, ()) }, requests: requests, seconds: seconds, served: served) { state in
+                let answer = try await state.0.get("/healthz")
+                guard answer.status == 200 else { throw BenchError("healthz answered \(answer.status)") }
             }
         }
     }
