@@ -68,36 +68,28 @@ enum ProjectionWriter {
             let rows = run.compactMap { change -> (AuthorizationCodeIssued, String, Timestamp)? in
                 if case .issueCode(let code, let flow, let at) = change { (code, flow, at) } else { nil }
             }
-            try await connection.query("""
-                INSERT INTO authorization_codes (code_hash, flow_id, client_id, issued_at, expires_at, subject)
-                SELECT h, f, c, vellum_ts(i), vellum_ts(e), NULLIF(s, '')
-                FROM unnest(\(rows.map(\.0.codeHash.hex))::text[], \(rows.map(\.1))::text[], \(rows.map(\.0.clientID))::text[],
-                            \(rows.map(\.2.microsecondsSinceEpoch))::int8[], \(rows.map(\.0.expiresAt.microsecondsSinceEpoch))::int8[],
-                            \(rows.map { $0.0.subject ?? "" })::text[])
-                     AS x(h, f, c, i, e, s)
-                ON CONFLICT (code_hash) DO NOTHING
-                """, logger: logger)
+            var bindings = ArrayBindings()
+            bindings.add(rows.map(\.0.codeHash.hex)); bindings.add(rows.map(\.1)); bindings.add(rows.map(\.0.clientID))
+            bindings.add(rows.map(\.2.microsecondsSinceEpoch)); bindings.add(rows.map(\.0.expiresAt.microsecondsSinceEpoch))
+            bindings.add(rows.map { $0.0.subject ?? "" })
+            try await connection.run(InsertCodes.self, bindings.bindings, logger: logger)
         case .redeemCode:
             let rows = run.compactMap { change -> (String, Int64)? in
                 if case .redeemCode(let hash, let at) = change { (hash.hex, at.microsecondsSinceEpoch) } else { nil }
             }
-            try await stampOnce("authorization_codes", key: "code_hash", time: "redeemed_at", rows, on: connection, logger: logger)
+            try await connection.run(StampCodesRedeemed.self, stampBindings(rows), logger: logger)
         case .issueAccessToken:
             let rows = run.compactMap { change -> (TokensIssued, String)? in
                 if case .issueAccessToken(let tokens, let flow, _) = change { (tokens, flow) } else { nil }
             }
             // `issued_at` is the token's own `iat` (the deciding clock), so `exp - iat` is its lifetime
             // exactly, whatever second the row was written in. Audiences are space-joined (URIs have no spaces).
-            try await connection.query("""
-                INSERT INTO access_tokens (jti, flow_id, client_id, subject, scope, issued_at, expires_at, audience)
-                SELECT j, f, c, s, string_to_array(sc, ' '), vellum_ts(i), vellum_ts(e), string_to_array(nullif(a, ''), ' ')
-                FROM unnest(\(rows.map(\.0.accessTokenID))::text[], \(rows.map(\.1))::text[], \(rows.map(\.0.clientID))::text[],
-                            \(rows.map(\.0.subject))::text[], \(rows.map(\.0.scope.description))::text[],
-                            \(rows.map(\.0.issuedAt.microsecondsSinceEpoch))::int8[], \(rows.map(\.0.accessTokenExpiresAt.microsecondsSinceEpoch))::int8[],
-                            \(rows.map { ($0.0.audience ?? []).joined(separator: " ") })::text[])
-                     AS x(j, f, c, s, sc, i, e, a)
-                ON CONFLICT (jti) DO NOTHING
-                """, logger: logger)
+            var bindings = ArrayBindings()
+            bindings.add(rows.map(\.0.accessTokenID)); bindings.add(rows.map(\.1)); bindings.add(rows.map(\.0.clientID))
+            bindings.add(rows.map(\.0.subject)); bindings.add(rows.map(\.0.scope.description))
+            bindings.add(rows.map(\.0.issuedAt.microsecondsSinceEpoch)); bindings.add(rows.map(\.0.accessTokenExpiresAt.microsecondsSinceEpoch))
+            bindings.add(rows.map { ($0.0.audience ?? []).joined(separator: " ") })
+            try await connection.run(InsertAccessTokens.self, bindings.bindings, logger: logger)
         case .revokeAccessTokens:
             let rows = run.flatMap { change -> [(String, Int64)] in
                 if case .revokeAccessTokens(let ids, let at) = change { ids.map { ($0, at.microsecondsSinceEpoch) } } else { [] }
@@ -109,20 +101,16 @@ enum ProjectionWriter {
                     (tokens, refresh, flow, at)
                 } else { nil }
             }
-            try await connection.query("""
-                INSERT INTO refresh_tokens (token_hash, flow_id, client_id, subject, scope, issued_at, expires_at)
-                SELECT h, f, c, s, string_to_array(sc, ' '), vellum_ts(i), vellum_ts(e)
-                FROM unnest(\(rows.map(\.1.hash.hex))::text[], \(rows.map(\.2))::text[], \(rows.map(\.0.clientID))::text[],
-                            \(rows.map(\.0.subject))::text[], \(rows.map(\.0.scope.description))::text[],
-                            \(rows.map(\.3.microsecondsSinceEpoch))::int8[], \(rows.map(\.1.expiresAt.microsecondsSinceEpoch))::int8[])
-                     AS x(h, f, c, s, sc, i, e)
-                ON CONFLICT (token_hash) DO NOTHING
-                """, logger: logger)
+            var bindings = ArrayBindings()
+            bindings.add(rows.map(\.1.hash.hex)); bindings.add(rows.map(\.2)); bindings.add(rows.map(\.0.clientID))
+            bindings.add(rows.map(\.0.subject)); bindings.add(rows.map(\.0.scope.description))
+            bindings.add(rows.map(\.3.microsecondsSinceEpoch)); bindings.add(rows.map(\.1.expiresAt.microsecondsSinceEpoch))
+            try await connection.run(InsertRefreshTokens.self, bindings.bindings, logger: logger)
         case .rotateRefreshToken:
             let rows = run.compactMap { change -> (String, Int64)? in
                 if case .rotateRefreshToken(let hash, let at) = change { (hash.hex, at.microsecondsSinceEpoch) } else { nil }
             }
-            try await stampOnce("refresh_tokens", key: "token_hash", time: "rotated_at", rows, on: connection, logger: logger)
+            try await connection.run(StampRefreshTokensRotated.self, stampBindings(rows), logger: logger)
         case .revokeRefreshTokens:
             let rows = run.flatMap { change -> [(String, Int64)] in
                 if case .revokeRefreshTokens(let hashes, let at) = change { hashes.map { ($0.hex, at.microsecondsSinceEpoch) } } else { [] }
@@ -198,6 +186,14 @@ enum ProjectionWriter {
 extension ProjectionWriter {
     /// Sets `time` on the rows whose `key` is given, where it is not set yet: the first time counts
     /// (a code is redeemed once, a token revoked once). Table and column names are constants of this file.
+    /// Bindings of a first-time stamp: keys, then times.
+    fileprivate static func stampBindings(_ rows: [(String, Int64)]) -> PostgresBindings {
+        var bindings = ArrayBindings()
+        bindings.add(rows.map(\.0))
+        bindings.add(rows.map(\.1))
+        return bindings.bindings
+    }
+
     fileprivate static func stampOnce(
         _ table: String, key: String, time: String, _ rows: [(String, Int64)], on connection: PostgresConnection, logger: Logger
     ) async throws {
