@@ -38,17 +38,7 @@ struct FlowsBenchmark: AsyncParsableCommand {
                         metadata: "{}")])
                 }
                 let start = ContinuousClock.now
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for task in 0..<concurrency {
-                        group.addTask {
-                            for index in stride(from: task, to: count, by: concurrency) {
-                                try await store.append(to: "flow-\(UUID().uuidString.lowercased())", expected: .noStream,
-                                                       events: try SyntheticFlow.events(index))
-                            }
-                        }
-                    }
-                    try await group.waitForAll()
-                }
+                try await SyntheticFlow.append(count, concurrency: concurrency, to: store)
                 let appended = ContinuousClock.now - start
                 print("appended \(count) flows (\(count * 8) events) in \(appended.seconds) s: \(Int(Double(count * 8) / appended.seconds)) events/s")
 
@@ -75,6 +65,20 @@ struct BenchSigner: CheckpointSigner {
 
 /// The events of one complete flow, shaped like the server's.
 enum SyntheticFlow {
+    /// Appends `count` complete flows (8 events each) from `concurrency` tasks.
+    static func append(_ count: Int, concurrency: Int, to store: EventStore) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<concurrency {
+                group.addTask {
+                    for index in stride(from: task, to: count, by: concurrency) {
+                        try await store.append(to: "flow-\(UUID().uuidString.lowercased())", expected: .noStream, events: try events(index))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
     static func events(_ index: Int) throws -> [ProposedEvent] {
         let now = Timestamp(Date())
         let client = "c_bench\(index % 50)"

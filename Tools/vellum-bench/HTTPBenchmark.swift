@@ -1,7 +1,9 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import Logging
 import Synchronization
+import VellumStore
 
 /// `vellum-bench http`: drives a real `vellum serve` (started here, on a cluster of its own) over
 /// HTTP with C concurrent keep-alive clients, scenario by scenario, and prints throughput, latency
@@ -46,6 +48,9 @@ struct HTTPBenchmark: AsyncParsableCommand {
     @Option(help: "The vellum binary (default: the one beside this benchmark).")
     var vellum: String?
 
+    @Option(name: .customLong("log-size"), help: "Events of realistic flows written to the log first (8 per flow), to compare a large log with a small one.")
+    var logSize = 0
+
     func run() async throws {
         let scenarios = try scenarios.split(separator: ",").map { name in
             guard let scenario = Scenario(rawValue: String(name)) else { throw ValidationError("unknown scenario \(name)") }
@@ -60,6 +65,7 @@ struct HTTPBenchmark: AsyncParsableCommand {
         let password = "bench-password-\(UUID().uuidString.prefix(8))"
         let (clientID, secret) = try served.setUp(username: "bench-\(UUID().uuidString.prefix(8))", password: password)
         let username = try served.lastUsername()
+        if logSize > 0 { try await prefill(logSize) }
         try await served.start()
         defer { served.stop() }
 
@@ -75,6 +81,19 @@ struct HTTPBenchmark: AsyncParsableCommand {
             throw error
         }
         try await http.shutdown()
+    }
+
+    /// Writes `events` events of complete flows before the server starts, with the inline
+    /// projections, as if earlier traffic had written them (the server seals and indexes them).
+    private func prefill(_ events: Int) async throws {
+        let logger = { var logger = Logger(label: "vellum-bench"); logger.logLevel = .warning; return logger }()
+        let start = ContinuousClock.now
+        try await Database.using(.embedded(dataDirectory: dataDirectory), logger: logger) { database in
+            try await database.withStore(logger: logger) { store in
+                try await SyntheticFlow.append(events / 8, concurrency: 32, to: store)
+            }
+        }
+        print("log: \(events / 8 * 8) events of earlier flows written in \(String(format: "%.0f", (ContinuousClock.now - start).seconds)) s")
     }
 
     private func runLevels(_ levels: [Int], scenarios: [Scenario], http: HTTPClient, served: ServedVellum,
