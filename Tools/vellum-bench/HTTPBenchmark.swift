@@ -68,6 +68,7 @@ struct HTTPBenchmark: AsyncParsableCommand {
         if logSize > 0 { try await prefill(logSize) }
         try await served.start()
         defer { served.stop() }
+        if logSize > 0 { try await waitForCatchUp() }
 
         let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: .init(
             redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(30)),
@@ -94,6 +95,28 @@ struct HTTPBenchmark: AsyncParsableCommand {
             }
         }
         print("log: \(events / 8 * 8) events of earlier flows written in \(String(format: "%.0f", (ContinuousClock.now - start).seconds)) s")
+    }
+
+    /// Waits until the server has sealed and indexed the log it found (its catch-up would
+    /// otherwise run during the measurements).
+    private func waitForCatchUp() async throws {
+        let logger = { var logger = Logger(label: "vellum-bench"); logger.logLevel = .warning; return logger }()
+        let start = ContinuousClock.now
+        try await Database.using(.embedded(dataDirectory: dataDirectory), logger: logger) { database in
+            try await database.withClient(logger: logger) { client in
+                while true {
+                    var behind: Int64 = 0
+                    for try await count in try await client.query("""
+                        SELECT count(*)::int8 FROM projection_checkpoints c
+                        WHERE c.name IN ('sealer', 'audit_index')
+                          AND NOT EXISTS (SELECT 1 FROM events e WHERE (e.tx_id, e.position) > (c.tx_id, c.position))
+                        """).decode(Int64.self) { behind = 2 - count }
+                    if behind == 0 { return }
+                    try await Task.sleep(for: .seconds(1))
+                }
+            }
+        }
+        print("caught up: the server sealed and indexed the log in \(String(format: "%.0f", (ContinuousClock.now - start).seconds)) s")
     }
 
     private func runLevels(_ levels: [Int], scenarios: [Scenario], http: HTTPClient, served: ServedVellum,
