@@ -19,9 +19,18 @@ struct FlowRunner: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            var (version, state) = try await current(streamID)
+            // First on the kept state, unread: the append below is accepted only if the stream is
+            // still at its version, so a decision on a state another instance moved on is refused
+            // and made again on the events caught up. A decision that writes nothing proves nothing
+            // about freshness: it is made again on the log's latest state.
+            let kept = attempt == 1 ? cache?.entry(streamID) : nil
+            var (version, state): (Int64, FlowState)
+            if let kept { (version, state) = (kept.version, kept.state) } else { (version, state) = try await current(streamID) }
             let decision = Flow.decide(state, commands)
-            guard !decision.events.isEmpty else { return (decision, state) }
+            guard !decision.events.isEmpty else {
+                if kept != nil { continue }
+                return (decision, state)
+            }
             let events = try decision.events.map { event in
                 ProposedEvent(type: type(of: event.event).type, payload: try EventJSON.encode(event.event), metadata: metadataJSON)
             }

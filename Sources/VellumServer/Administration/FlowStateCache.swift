@@ -2,10 +2,12 @@ import Synchronization
 import VellumCore
 
 /// The flow states this instance last decided on or read, each with the stream version it
-/// reflects. A flow is then read only past that version — usually nothing, one indexed lookup —
-/// instead of re-decoding its whole stream on every step (a refresh family's stream grows with
-/// each rotation). Only a starting point: every decision still appends at the version it was made
-/// on, so a state another instance moved on is caught up from the log, never trusted stale.
+/// reflects. A step decides on the kept state without reading the stream at all, and a page reads
+/// only past that version, instead of re-decoding the whole stream every time (a refresh family's
+/// stream grows with each rotation). Only a starting point: every decision is appended at the
+/// version it was made on, so one made on a state another instance moved on is refused and made
+/// again on the events caught up from the log; a decision that writes nothing is always made again
+/// on the log's latest state.
 /// Bounded: when full it forgets everything and fills again.
 final class FlowStateCache: Sendable {
     struct Entry: Sendable {
