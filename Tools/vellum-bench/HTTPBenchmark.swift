@@ -82,6 +82,7 @@ struct HTTPBenchmark: AsyncParsableCommand {
             throw error
         }
         try await http.shutdown()
+        if let peak = served.peakMemoryMiB() { print("server peak RSS: \(String(format: "%.0f", peak)) MiB") }
     }
 
     /// Writes `events` events of complete flows before the server starts, with the inline

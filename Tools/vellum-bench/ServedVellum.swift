@@ -85,6 +85,14 @@ final class ServedVellum: @unchecked Sendable {
         throw BenchError("vellum serve did not become ready on port \(port)")
     }
 
+    /// The server's peak resident memory so far, in MiB (`VmHWM`).
+    func peakMemoryMiB() -> Double? {
+        guard let process, let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else { return nil }
+        return kilobytes / 1024
+    }
+
     /// Stops the server (SIGTERM, as an operator would) and waits for it.
     func stop() {
         guard let process, process.isRunning else { return }
