@@ -18,6 +18,9 @@ struct FlowsBenchmark: AsyncParsableCommand {
     @Option(help: "Concurrent appending tasks.")
     var concurrency = 32
 
+    @Option(name: .customLong("baseline-flows"), help: "Flows the baseline writes first (plain transactions, no appender; 0: none).")
+    var baselineFlows = 5_000
+
     @Option(name: .customLong("database-url"), help: "PostgreSQL URL (env VELLUM_DATABASE_URL).")
     var databaseURL: String?
 
@@ -27,7 +30,7 @@ struct FlowsBenchmark: AsyncParsableCommand {
     func run() async throws {
         let logger = { var logger = Logger(label: "vellum-bench"); logger.logLevel = .warning; return logger }()
         let location = DatabaseLocation.resolve(url: databaseURL, dataDirectory: dataDirectory, defaultDataDirectory: ".vellum-bench")
-        let (count, concurrency) = (count, concurrency)
+        let (count, concurrency, baselineFlows) = (count, concurrency, baselineFlows)
         try await Database.using(location, logger: logger) { database in
             try await database.withStore(logger: logger) { store in
                 let signer = BenchSigner()
@@ -37,10 +40,17 @@ struct FlowsBenchmark: AsyncParsableCommand {
                         payload: try EventJSON.encode(AuditKeyCreated(keyID: signer.keyID, publicKey: Base64URL.encode(signer.key.publicKey.rawRepresentation))),
                         metadata: "{}")])
                 }
+                let baseline = baselineFlows > 0
+                    ? try await FlowsBaseline(tasks: concurrency).measure(flows: baselineFlows, client: store.client, logger: logger) : nil
+                if let baseline {
+                    print("baseline: \(baselineFlows) flows, 3 per plain transaction (events, heads, projection rows; no appender): \(Int(baseline)) events/s")
+                }
                 let start = ContinuousClock.now
                 try await SyntheticFlow.append(count, concurrency: concurrency, to: store)
                 let appended = ContinuousClock.now - start
-                print("appended \(count) flows (\(count * 8) events) in \(appended.seconds) s: \(Int(Double(count * 8) / appended.seconds)) events/s")
+                let rate = Double(count * 8) / appended.seconds
+                print("appended \(count) flows (\(count * 8) events) in \(appended.seconds) s: \(Int(rate)) events/s")
+                if let baseline { print("appender/baseline: \(String(format: "%.1f", 100 * rate / baseline)) %") }
 
                 let runner = CatchUpRunner(client: store.client, logger: logger)
                 let sealStart = ContinuousClock.now
