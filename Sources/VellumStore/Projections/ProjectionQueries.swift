@@ -37,13 +37,8 @@ public struct ProjectionQueries: Sendable {
 
     /// The registered client with `clientID`, if any.
     public func client(_ clientID: String) async throws -> RegisteredClient? {
-        let rows = try await client.query("""
-            SELECT client_id, name, redirect_uris, is_public, auth_method, scope, grant_types, secret_hash, disabled,
-                   post_logout_redirect_uris
-            FROM clients WHERE client_id = \(clientID)
-            """, logger: logger)
-        for try await (id, name, uris, isPublic, method, scope, grants, secret, disabled, logoutURIs) in rows.decode(
-            (String, String, [String], Bool, String, [String], [String], String?, Bool, [String]?).self
+        for try await (id, name, uris, isPublic, method, scope, grants, secret, disabled, logoutURIs) in try await client.execute(
+            PreparedReads.Client(clientID: clientID), logger: logger
         ) {
             var registered = RegisteredClient(ClientRegistered(
                 clientID: id, name: name, redirectURIs: uris, isPublic: isPublic,
@@ -92,12 +87,9 @@ public struct ProjectionQueries: Sendable {
     /// The flow stream an authorization code belongs to, if the code was ever issued, and whether
     /// the user it acts for is disabled now (one lookup: the token endpoint's hot path).
     public func flowOfCode(_ codeHash: SecretHash) async throws -> (flowStream: String, subjectDisabled: Bool)? {
-        let rows = try await client.query("""
-            SELECT c.flow_id, COALESCE(u.disabled, false)
-            FROM authorization_codes c LEFT JOIN users u ON u.user_id = c.subject
-            WHERE c.code_hash = \(codeHash.hex)
-            """, logger: logger)
-        for try await (flowID, disabled) in rows.decode((String, Bool).self) { return (flowID, disabled) }
+        for try await (flowID, disabled) in try await client.execute(PreparedReads.FlowOfCode(codeHash: codeHash.hex), logger: logger) {
+            return (flowID, disabled)
+        }
         return nil
     }
 

@@ -27,18 +27,10 @@ public struct TokenRecord: Sendable, Equatable {
 }
 
 extension ProjectionQueries {
-    private static let timeColumns = """
-        (extract(epoch FROM issued_at) * 1000000)::int8, (extract(epoch FROM expires_at) * 1000000)::int8
-        """
-
     /// The access token with `jti`, if it is still in the projection.
     public func accessToken(jti: String) async throws -> TokenRecord? {
-        let rows = try await client.query("""
-            SELECT jti, flow_id, client_id, subject, scope, \(unescaped: Self.timeColumns), revoked_at IS NOT NULL, audience
-            FROM access_tokens WHERE jti = \(jti)
-            """, logger: logger)
-        for try await (id, flow, clientID, subject, scope, issued, expires, revoked, audience) in rows.decode(
-            (String, String, String, String, [String], Int64, Int64, Bool, [String]?).self
+        for try await (id, flow, clientID, subject, scope, issued, expires, revoked, audience) in try await client.execute(
+            PreparedReads.AccessToken(jti: jti), logger: logger
         ) {
             return TokenRecord(kind: "access_token", id: id, flowStream: flow, clientID: clientID, subject: subject,
                                scope: Scope(scope), issuedAt: Timestamp(microsecondsSinceEpoch: issued),
@@ -50,13 +42,8 @@ extension ProjectionQueries {
 
     /// The refresh token hashing to `hash`, if it is still in the projection.
     public func refreshToken(hash: SecretHash) async throws -> TokenRecord? {
-        let rows = try await client.query("""
-            SELECT token_hash, flow_id, client_id, subject, scope, \(unescaped: Self.timeColumns),
-                   revoked_at IS NOT NULL, rotated_at IS NOT NULL
-            FROM refresh_tokens WHERE token_hash = \(hash.hex)
-            """, logger: logger)
-        for try await (id, flow, clientID, subject, scope, issued, expires, revoked, rotated) in rows.decode(
-            (String, String, String, String, [String], Int64, Int64, Bool, Bool).self
+        for try await (id, flow, clientID, subject, scope, issued, expires, revoked, rotated) in try await client.execute(
+            PreparedReads.RefreshToken(hash: hash.hex), logger: logger
         ) {
             return TokenRecord(kind: "refresh_token", id: id, flowStream: flow, clientID: clientID, subject: subject,
                                scope: Scope(scope), issuedAt: Timestamp(microsecondsSinceEpoch: issued),
