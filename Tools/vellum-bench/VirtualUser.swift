@@ -80,13 +80,8 @@ struct VirtualUser: Sendable {
 
     /// Logs in and consents (remembered) once, so that later authorizations go straight to a code.
     mutating func signIn(username: String, password: String) async throws {
-        let location = try await authorize()
-        let flow = try Self.parameter("flow", in: location)
-        let loginPage = try await get("/login?flow=\(flow)")
-        let login = try await post("/login", form: [
-            ("flow", flow), ("csrf_token", try Self.hidden("csrf_token", in: loginPage.body)), ("username", username), ("password", password),
-        ])
-        guard login.status == 303, let next = login.location else { throw BenchError("login answered \(login.status)") }
+        let (flow, login) = try await logIn(username: username, password: password)
+        guard let next = login.location else { throw BenchError("login answered without a redirect") }
         guard next.hasPrefix("/consent") else { return }
         let consentPage = try await get(next)
         let consent = try await post("/consent", form: [
@@ -100,13 +95,18 @@ struct VirtualUser: Sendable {
     /// Logs in on a fresh browser: authorize, the login page, the password (bcrypt on the server).
     mutating func logInAfresh(username: String, password: String) async throws {
         cookies = [:]
-        let location = try await authorize()
-        let flow = try Self.parameter("flow", in: location)
+        _ = try await logIn(username: username, password: password)
+    }
+
+    /// Authorize, the login page, the password; returns the flow and the answer to the password.
+    private mutating func logIn(username: String, password: String) async throws -> (flow: String, answer: Answer) {
+        let flow = try Self.parameter("flow", in: try await authorize())
         let loginPage = try await get("/login?flow=\(flow)")
         let login = try await post("/login", form: [
             ("flow", flow), ("csrf_token", try Self.hidden("csrf_token", in: loginPage.body)), ("username", username), ("password", password),
         ])
         guard login.status == 303 else { throw BenchError("login answered \(login.status)") }
+        return (flow, login)
     }
 
     /// With a session and a remembered consent: `GET /authorize` straight to a code.

@@ -254,16 +254,11 @@ public final class BatchingAppender: Service, Sendable {
     }
 
     /// Without inline projections the batch is one statement, atomic on its own: no BEGIN and
-    /// COMMIT round trips. The streams that won their race are written and stay written.
+    /// COMMIT round trips, and the streams that won their race are written and stay written.
     private func writeAlone(_ requests: [AppendRequest], cached: [String: StreamHead], unknown: [String],
                             recordedAt: Timestamp) async throws -> Attempt {
         try await client.withConnection { connection in
-            let heads = unknown.isEmpty ? cached
-                : cached.merging(try await AppendSQL.readHeads(unknown, on: connection, logger: logger)) { $1 }
-            let plan = AppendPlan(requests: requests, currentHeads: heads, recordedAt: recordedAt)
-            guard !plan.rows.isEmpty else { return Attempt(plan: plan, recorded: [], lost: []) }
-            let (recorded, lost) = try await AppendSQL.write(plan, before: heads, on: connection, logger: logger)
-            return Attempt(plan: plan, recorded: recorded, lost: lost)
+            try await plannedWrite(requests, cached: cached, unknown: unknown, recordedAt: recordedAt, on: connection)
         }
     }
 
@@ -273,22 +268,29 @@ public final class BatchingAppender: Service, Sendable {
                                       recordedAt: Timestamp) async throws -> Attempt {
         do {
             return try await client.withTransaction(logger: logger) { connection in
-                let heads = unknown.isEmpty ? cached
-                    : cached.merging(try await AppendSQL.readHeads(unknown, on: connection, logger: logger)) { $1 }
-                let plan = AppendPlan(requests: requests, currentHeads: heads, recordedAt: recordedAt)
-                guard !plan.rows.isEmpty else { return Attempt(plan: plan, recorded: [], lost: []) }
-                let (recorded, lost) = try await AppendSQL.write(plan, before: heads, on: connection, logger: logger)
-                guard lost.isEmpty else { throw LostRace(plan: plan) }
-                let events = recorded.compactMap { $0 }
-                for projection in projections {
+                let attempt = try await plannedWrite(requests, cached: cached, unknown: unknown, recordedAt: recordedAt, on: connection)
+                guard attempt.lost.isEmpty else { throw LostRace(plan: attempt.plan) }
+                let events = attempt.recorded.compactMap { $0 }
+                for projection in projections where !events.isEmpty {
                     try await projection.apply(events, on: connection, logger: logger)
                 }
-                return Attempt(plan: plan, recorded: recorded, lost: [])
+                return attempt
             }
         } catch let error as PostgresTransactionError {
             guard let race = error.closureError as? LostRace, let plan = race.plan else { throw error }
             return Attempt(plan: plan, recorded: Array(repeating: nil, count: plan.rows.count), lost: Set(plan.rows.map(\.streamID)))
         }
+    }
+
+    /// Reads the heads the cache does not know, plans the batch on them, and writes it.
+    private func plannedWrite(_ requests: [AppendRequest], cached: [String: StreamHead], unknown: [String],
+                              recordedAt: Timestamp, on connection: PostgresConnection) async throws -> Attempt {
+        let heads = unknown.isEmpty ? cached
+            : cached.merging(try await AppendSQL.readHeads(unknown, on: connection, logger: logger)) { $1 }
+        let plan = AppendPlan(requests: requests, currentHeads: heads, recordedAt: recordedAt)
+        guard !plan.rows.isEmpty else { return Attempt(plan: plan, recorded: [], lost: []) }
+        let (recorded, lost) = try await AppendSQL.write(plan, before: heads, on: connection, logger: logger)
+        return Attempt(plan: plan, recorded: recorded, lost: lost)
     }
 }
 

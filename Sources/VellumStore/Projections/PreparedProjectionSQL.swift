@@ -24,14 +24,6 @@ extension PostgresConnection {
     }
 }
 
-/// Bindings built from arrays, in order.
-struct ArrayBindings {
-    private(set) var bindings = PostgresBindings(capacity: 8)
-
-    mutating func add(_ values: [String]) { bindings.append(values) }
-    mutating func add(_ values: [Int64]) { bindings.append(values) }
-}
-
 enum InsertCodes: ProjectionSQL {
     static let sql = """
         INSERT INTO authorization_codes (code_hash, flow_id, client_id, issued_at, expires_at, subject)

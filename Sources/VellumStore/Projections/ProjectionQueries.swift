@@ -38,7 +38,7 @@ public struct ProjectionQueries: Sendable {
     /// The registered client with `clientID`, if any.
     public func client(_ clientID: String) async throws -> RegisteredClient? {
         for try await (id, name, uris, isPublic, method, scope, grants, secret, disabled, logoutURIs) in try await client.execute(
-            PreparedReads.Client(clientID: clientID), logger: logger
+            PreparedReads.Client(key: clientID), logger: logger
         ) {
             var registered = RegisteredClient(ClientRegistered(
                 clientID: id, name: name, redirectURIs: uris, isPublic: isPublic,
@@ -87,7 +87,7 @@ public struct ProjectionQueries: Sendable {
     /// The flow stream an authorization code belongs to, if the code was ever issued, and whether
     /// the user it acts for is disabled now (one lookup: the token endpoint's hot path).
     public func flowOfCode(_ codeHash: SecretHash) async throws -> (flowStream: String, subjectDisabled: Bool)? {
-        for try await (flowID, disabled) in try await client.execute(PreparedReads.FlowOfCode(codeHash: codeHash.hex), logger: logger) {
+        for try await (flowID, disabled) in try await client.execute(PreparedReads.FlowOfCode(key: codeHash.hex), logger: logger) {
             return (flowID, disabled)
         }
         return nil

@@ -68,11 +68,11 @@ enum ProjectionWriter {
             let rows = run.compactMap { change -> (AuthorizationCodeIssued, String, Timestamp)? in
                 if case .issueCode(let code, let flow, let at) = change { (code, flow, at) } else { nil }
             }
-            var bindings = ArrayBindings()
-            bindings.add(rows.map(\.0.codeHash.hex)); bindings.add(rows.map(\.1)); bindings.add(rows.map(\.0.clientID))
-            bindings.add(rows.map(\.2.microsecondsSinceEpoch)); bindings.add(rows.map(\.0.expiresAt.microsecondsSinceEpoch))
-            bindings.add(rows.map { $0.0.subject ?? "" })
-            try await connection.run(InsertCodes.self, bindings.bindings, logger: logger)
+            var bindings = PostgresBindings(capacity: 8)
+            bindings.append(rows.map(\.0.codeHash.hex)); bindings.append(rows.map(\.1)); bindings.append(rows.map(\.0.clientID))
+            bindings.append(rows.map(\.2.microsecondsSinceEpoch)); bindings.append(rows.map(\.0.expiresAt.microsecondsSinceEpoch))
+            bindings.append(rows.map { $0.0.subject ?? "" })
+            try await connection.run(InsertCodes.self, bindings, logger: logger)
         case .redeemCode:
             let rows = run.compactMap { change -> (String, Int64)? in
                 if case .redeemCode(let hash, let at) = change { (hash.hex, at.microsecondsSinceEpoch) } else { nil }
@@ -84,12 +84,12 @@ enum ProjectionWriter {
             }
             // `issued_at` is the token's own `iat` (the deciding clock), so `exp - iat` is its lifetime
             // exactly, whatever second the row was written in. Audiences are space-joined (URIs have no spaces).
-            var bindings = ArrayBindings()
-            bindings.add(rows.map(\.0.accessTokenID)); bindings.add(rows.map(\.1)); bindings.add(rows.map(\.0.clientID))
-            bindings.add(rows.map(\.0.subject)); bindings.add(rows.map(\.0.scope.description))
-            bindings.add(rows.map(\.0.issuedAt.microsecondsSinceEpoch)); bindings.add(rows.map(\.0.accessTokenExpiresAt.microsecondsSinceEpoch))
-            bindings.add(rows.map { ($0.0.audience ?? []).joined(separator: " ") })
-            try await connection.run(InsertAccessTokens.self, bindings.bindings, logger: logger)
+            var bindings = PostgresBindings(capacity: 8)
+            bindings.append(rows.map(\.0.accessTokenID)); bindings.append(rows.map(\.1)); bindings.append(rows.map(\.0.clientID))
+            bindings.append(rows.map(\.0.subject)); bindings.append(rows.map(\.0.scope.description))
+            bindings.append(rows.map(\.0.issuedAt.microsecondsSinceEpoch)); bindings.append(rows.map(\.0.accessTokenExpiresAt.microsecondsSinceEpoch))
+            bindings.append(rows.map { ($0.0.audience ?? []).joined(separator: " ") })
+            try await connection.run(InsertAccessTokens.self, bindings, logger: logger)
         case .revokeAccessTokens:
             let rows = run.flatMap { change -> [(String, Int64)] in
                 if case .revokeAccessTokens(let ids, let at) = change { ids.map { ($0, at.microsecondsSinceEpoch) } } else { [] }
@@ -101,11 +101,11 @@ enum ProjectionWriter {
                     (tokens, refresh, flow, at)
                 } else { nil }
             }
-            var bindings = ArrayBindings()
-            bindings.add(rows.map(\.1.hash.hex)); bindings.add(rows.map(\.2)); bindings.add(rows.map(\.0.clientID))
-            bindings.add(rows.map(\.0.subject)); bindings.add(rows.map(\.0.scope.description))
-            bindings.add(rows.map(\.3.microsecondsSinceEpoch)); bindings.add(rows.map(\.1.expiresAt.microsecondsSinceEpoch))
-            try await connection.run(InsertRefreshTokens.self, bindings.bindings, logger: logger)
+            var bindings = PostgresBindings(capacity: 8)
+            bindings.append(rows.map(\.1.hash.hex)); bindings.append(rows.map(\.2)); bindings.append(rows.map(\.0.clientID))
+            bindings.append(rows.map(\.0.subject)); bindings.append(rows.map(\.0.scope.description))
+            bindings.append(rows.map(\.3.microsecondsSinceEpoch)); bindings.append(rows.map(\.1.expiresAt.microsecondsSinceEpoch))
+            try await connection.run(InsertRefreshTokens.self, bindings, logger: logger)
         case .rotateRefreshToken:
             let rows = run.compactMap { change -> (String, Int64)? in
                 if case .rotateRefreshToken(let hash, let at) = change { (hash.hex, at.microsecondsSinceEpoch) } else { nil }
@@ -188,10 +188,10 @@ extension ProjectionWriter {
     /// (a code is redeemed once, a token revoked once). Table and column names are constants of this file.
     /// Bindings of a first-time stamp: keys, then times.
     fileprivate static func stampBindings(_ rows: [(String, Int64)]) -> PostgresBindings {
-        var bindings = ArrayBindings()
-        bindings.add(rows.map(\.0))
-        bindings.add(rows.map(\.1))
-        return bindings.bindings
+        var bindings = PostgresBindings(capacity: 8)
+        bindings.append(rows.map(\.0))
+        bindings.append(rows.map(\.1))
+        return bindings
     }
 
     fileprivate static func stampOnce(

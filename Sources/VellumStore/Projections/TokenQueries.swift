@@ -30,7 +30,7 @@ extension ProjectionQueries {
     /// The access token with `jti`, if it is still in the projection.
     public func accessToken(jti: String) async throws -> TokenRecord? {
         for try await (id, flow, clientID, subject, scope, issued, expires, revoked, audience) in try await client.execute(
-            PreparedReads.AccessToken(jti: jti), logger: logger
+            PreparedReads.AccessToken(key: jti), logger: logger
         ) {
             return TokenRecord(kind: "access_token", id: id, flowStream: flow, clientID: clientID, subject: subject,
                                scope: Scope(scope), issuedAt: Timestamp(microsecondsSinceEpoch: issued),
@@ -43,7 +43,7 @@ extension ProjectionQueries {
     /// The refresh token hashing to `hash`, if it is still in the projection.
     public func refreshToken(hash: SecretHash) async throws -> TokenRecord? {
         for try await (id, flow, clientID, subject, scope, issued, expires, revoked, rotated) in try await client.execute(
-            PreparedReads.RefreshToken(hash: hash.hex), logger: logger
+            PreparedReads.RefreshToken(key: hash.hex), logger: logger
         ) {
             return TokenRecord(kind: "refresh_token", id: id, flowStream: flow, clientID: clientID, subject: subject,
                                scope: Scope(scope), issuedAt: Timestamp(microsecondsSinceEpoch: issued),

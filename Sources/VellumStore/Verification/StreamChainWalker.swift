@@ -36,19 +36,17 @@ struct StreamChainWalker: Sendable {
         defer { current = stream }
         guard stream.fault == nil else { return finished }
 
-        if version != stream.version + 1 {
-            stream.fault = ChainFault(kind: .missing, position: position, streamID: streamID, version: stream.version + 1)
-            return finished
-        }
-        // Chain from the recomputed hash, not the stored one: an altered event whose stored hash was
-        // recomputed by the tamperer is still caught at that event, not at the one after it.
-        let expected = hash(stream.hash)
-        if expected != storedHash {
-            stream.fault = ChainFault(kind: .altered, position: position, streamID: streamID, version: version)
+        switch ChainLink.check(streamID: streamID, version: version, position: position, after: (stream.version, stream.hash),
+                               storedHash: storedHash, hash: hash) {
+        case .broken(let fault):
+            stream.fault = fault
+            // An altered event still moves the walk on (the report names its position); a gap does not.
+            if fault.kind == .missing { return finished }
+        case .linked(let expected):
+            stream.hash = expected
         }
         stream.version = version
         stream.position = position
-        stream.hash = expected
         return finished
     }
 
@@ -58,5 +56,33 @@ struct StreamChainWalker: Sendable {
         current = nil
         return Finished(streamID: stream.streamID, lastVersion: stream.version, lastPosition: stream.position,
                         lastHash: stream.hash, fault: stream.fault)
+    }
+}
+
+/// One link of a stream's hash chain: the event after `previous` (its stream's version and
+/// recomputed hash so far) must be the next version, and its stored hash the one recomputed.
+/// Both walks (the whole log's, one stream's) check each event with it.
+enum ChainLink {
+    enum Outcome {
+        /// The event links on; its recomputed hash is the one to chain from.
+        case linked([UInt8])
+        /// The chain breaks here.
+        case broken(ChainFault)
+    }
+
+    /// The event's recomputed hash to chain from, or its fault: `missing` (a version skipped) or
+    /// `altered` (stored and recomputed hashes differ).
+    static func check(streamID: String, version: Int64, position: Int64, after previous: (version: Int64, hash: [UInt8]),
+                      storedHash: some Collection<UInt8>, hash: ([UInt8]) -> [UInt8]) -> Outcome {
+        guard version == previous.version + 1 else {
+            return .broken(ChainFault(kind: .missing, position: position, streamID: streamID, version: previous.version + 1))
+        }
+        // Chain from the recomputed hash, not the stored one: an altered event whose stored hash was
+        // recomputed by the tamperer is still caught at that event, not at the one after it.
+        let expected = hash(previous.hash)
+        guard expected.elementsEqual(storedHash) else {
+            return .broken(ChainFault(kind: .altered, position: position, streamID: streamID, version: version))
+        }
+        return .linked(expected)
     }
 }

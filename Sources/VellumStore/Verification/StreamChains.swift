@@ -43,16 +43,14 @@ struct StreamChains: Sendable {
         }
         guard !broken.contains(streamID) else { return }
         var stream = open.removeValue(forKey: streamID) ?? { streams += 1; return Open(head: headVersion.map { Head(version: $0, hash: headHash()) }) }()
-        if version != stream.version + 1 {
-            fail(ChainFault(kind: .missing, position: position, streamID: streamID, version: stream.version + 1))
+        let expected: [UInt8]
+        switch ChainLink.check(streamID: streamID, version: version, position: position, after: (stream.version, stream.hash),
+                               storedHash: storedHash, hash: hash) {
+        case .broken(let fault):
+            fail(fault)
             return
-        }
-        // Chain from the recomputed hash, not the stored one: an altered event whose stored hash was
-        // recomputed by the tamperer is still caught at that event, not at the one after it.
-        let expected = hash(stream.hash)
-        guard expected.elementsEqual(storedHash) else {
-            fail(ChainFault(kind: .altered, position: position, streamID: streamID, version: version))
-            return
+        case .linked(let hash):
+            expected = hash
         }
         stream.version = version
         stream.position = position
