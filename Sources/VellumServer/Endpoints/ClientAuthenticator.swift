@@ -1,13 +1,19 @@
 import Foundation
 import Hummingbird
 import VellumCore
+import VellumStore
 
 extension AuthorizationServer {
     /// Authenticates the client of a token, revocation or introspection request (RFC 6749 §2.3):
     /// HTTP Basic, or `client_id` (+ `client_secret`) in the body, never both.
-    func authenticateClient(_ request: Request, form: RequestParameters) async throws -> RegisteredClient {
+    /// `read` reads the client's row together with what the request presents (one round trip);
+    /// its answer comes back beside the authenticated client.
+    func authenticateClient(
+        _ request: Request, form: RequestParameters, read: (_ clientID: String) async throws -> ClientRead
+    ) async throws -> (client: RegisteredClient, read: ClientRead) {
         let presented = try Self.presentedCredentials(authorization: request.headers[.authorization], form: form)
-        return try ClientAuthentication.authenticate(presented, client: try await queries.client(presented.clientID))
+        let read = try await read(presented.clientID)
+        return (try ClientAuthentication.authenticate(presented, client: read.client), read)
     }
 
     static func presentedCredentials(authorization: String?, form: RequestParameters) throws -> PresentedClientCredentials {

@@ -19,7 +19,7 @@ struct RevocationEndpoint: Sendable {
         if let hint = form.value("token_type_hint"), !["access_token", "refresh_token"].contains(hint) {
             throw OAuthError(.unsupportedTokenType, "token_type_hint must be access_token or refresh_token")
         }
-        if let record = try await server.lookUpToken(token, hint: form.value("token_type_hint")), record.clientID == client.clientID {
+        if let record = token, record.clientID == client.clientID {
             let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .client(client.clientID))
             let command: FlowCommand = record.kind == "refresh_token"
                 ? .revokeAll(reason: "client_request")

@@ -3,31 +3,34 @@ import VellumCore
 import VellumStore
 
 extension AuthorizationServer {
-    /// The form, the authenticated client and the `token` parameter of a revocation or
-    /// introspection request.
-    func tokenRequest(_ request: Request) async throws -> (form: RequestParameters, client: RegisteredClient, token: String) {
+    /// The form, the authenticated client and the token named by the `token` parameter of a
+    /// revocation or introspection request (nil: unknown, or not Vellum's).
+    ///
+    /// The token is looked up as both kinds at once, in the statement that reads the client: a JWT
+    /// access token (its signature verified against the published keys, then by `jti`) and an
+    /// opaque refresh token (by hash). `token_type_hint` (RFC 7009 §2.1, RFC 7662 §2.1) may thus be
+    /// wrong without cost; the server must search every kind anyway when it is.
+    func tokenRequest(_ request: Request) async throws -> (form: RequestParameters, client: RegisteredClient, token: TokenRecord?) {
         let form = try await request.formParameters()
-        let client = try await authenticateClient(request, form: form)
-        guard let token = form.value("token"), !token.isEmpty else { throw OAuthError.invalidRequest("token is required") }
-        return (form, client, token)
+        let token = form.value("token").flatMap { $0.isEmpty ? nil : $0 }
+        let (client, read) = try await authenticateClient(request, form: form) { clientID in
+            guard let token else { return ClientRead(client: try await queries.client(clientID)) }
+            let jti = await verifiedAccessToken(token)?.jti
+            return try await queries.client(clientID, presentingAccessToken: jti, orRefreshToken: jti == nil ? SecretHash(of: token) : nil)
+        }
+        guard token != nil else { throw OAuthError.invalidRequest("token is required") }
+        return (form, client, read.accessToken ?? read.refreshToken)
     }
 
-    /// Finds the token a client presented: a JWT access token (its signature verified against the
-    /// published keys, then looked up by `jti`) or an opaque refresh token (looked up by hash).
-    /// One indexed lookup either way; `hint` (RFC 7009 §2.1, RFC 7662 §2.1) only sets the order.
-    func lookUpToken(_ token: String, hint: String?) async throws -> TokenRecord? {
-        let looksLikeJWT = token.split(separator: ".", omittingEmptySubsequences: false).count == 3
-        if looksLikeJWT && hint != "refresh_token" || hint == "access_token" {
-            if let record = try await accessToken(token) { return record }
-            return looksLikeJWT ? nil : try await queries.refreshToken(hash: SecretHash(of: token))
-        }
-        if let record = try await queries.refreshToken(hash: SecretHash(of: token)) { return record }
-        return looksLikeJWT ? try await accessToken(token) : nil
+    /// The claims of `token` when it is a JWT access token whose signature holds.
+    func verifiedAccessToken(_ token: String) async -> AccessTokenClaims? {
+        guard token.utf8.count { $0 == UInt8(ascii: ".") } == 2 else { return nil }
+        return await keys.verify(token, as: AccessTokenClaims.self)
     }
 
     /// The access token record behind a JWT whose signature holds.
     func accessToken(_ jwt: String) async throws -> TokenRecord? {
-        guard let claims = await keys.verify(jwt, as: AccessTokenClaims.self) else { return nil }
+        guard let claims = await verifiedAccessToken(jwt) else { return nil }
         return try await queries.accessToken(jti: claims.jti)
     }
 }

@@ -37,17 +37,24 @@ public struct ProjectionQueries: Sendable {
 
     /// The registered client with `clientID`, if any.
     public func client(_ clientID: String) async throws -> RegisteredClient? {
-        for try await (id, name, uris, isPublic, method, scope, grants, secret, disabled, logoutURIs) in try await client.execute(
-            PreparedReads.Client(key: clientID), logger: logger
-        ) {
-            var registered = RegisteredClient(ClientRegistered(
-                clientID: id, name: name, redirectURIs: uris, isPublic: isPublic,
-                authMethod: ClientAuthenticationMethod(rawValue: method) ?? .clientSecretBasic, scope: Scope(scope),
-                grantTypes: grants, secretHash: secret.map(SecretHash.init(hex:)), postLogoutRedirectURIs: logoutURIs))
-            registered.disabled = disabled
-            return registered
-        }
+        for try await client in try await client.execute(PreparedReads.Client(key: clientID), logger: logger) { return client }
         return nil
+    }
+
+    /// Client `clientID` and the flow of the code hashing to `codeHash`, in one statement.
+    public func client(_ clientID: String, presentingCode codeHash: SecretHash) async throws -> ClientRead {
+        try await first(PreparedReads.ClientWithCode(clientID: clientID, codeHash: codeHash.hex))
+    }
+
+    /// Client `clientID` and the token it presents, in one statement: the access token `jti` (nil
+    /// when the token is not a JWT signed by Vellum) and the refresh token hashing to `refreshHash`.
+    public func client(_ clientID: String, presentingAccessToken jti: String?, orRefreshToken refreshHash: SecretHash?) async throws -> ClientRead {
+        try await first(PreparedReads.ClientWithToken(clientID: clientID, jti: jti, refreshHash: refreshHash?.hex))
+    }
+
+    private func first<Read: PostgresPreparedStatement>(_ read: Read) async throws -> ClientRead where Read.Row == ClientRead {
+        for try await row in try await client.execute(read, logger: logger) { return row }
+        return ClientRead(client: nil)
     }
 
     /// The user named `username`, if any.
@@ -80,15 +87,6 @@ public struct ProjectionQueries: Sendable {
         for try await (id, user, started, expires, ended) in rows.decode((String, String, Int64, Int64, Bool).self) {
             return SessionRecord(sessionID: id, userID: user, startedAt: Timestamp(microsecondsSinceEpoch: started),
                                  expiresAt: Timestamp(microsecondsSinceEpoch: expires), ended: ended)
-        }
-        return nil
-    }
-
-    /// The flow stream an authorization code belongs to, if the code was ever issued, and whether
-    /// the user it acts for is disabled now (one lookup: the token endpoint's hot path).
-    public func flowOfCode(_ codeHash: SecretHash) async throws -> (flowStream: String, subjectDisabled: Bool)? {
-        for try await (flowID, disabled) in try await client.execute(PreparedReads.FlowOfCode(key: codeHash.hex), logger: logger) {
-            return (flowID, disabled)
         }
         return nil
     }

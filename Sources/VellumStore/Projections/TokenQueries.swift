@@ -26,29 +26,37 @@ public struct TokenRecord: Sendable, Equatable {
     public var flowID: String { String(flowStream.dropFirst("flow-".count)) }
 }
 
+/// A client and, read with it in one statement, what a token request presents. Everything is nil
+/// when there is no such client.
+public struct ClientRead: Sendable {
+    /// The flow of a code and whether the user it acts for is disabled now.
+    public typealias CodeFlow = (flowStream: String, subjectDisabled: Bool)
+
+    public var client: RegisteredClient?
+    /// The flow of the presented code.
+    public var codeFlow: CodeFlow?
+    public var accessToken: TokenRecord?
+    public var refreshToken: TokenRecord?
+
+    public init(client: RegisteredClient?, codeFlow: CodeFlow? = nil,
+                accessToken: TokenRecord? = nil, refreshToken: TokenRecord? = nil) {
+        self.client = client
+        self.codeFlow = codeFlow
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+    }
+}
+
 extension ProjectionQueries {
     /// The access token with `jti`, if it is still in the projection.
     public func accessToken(jti: String) async throws -> TokenRecord? {
-        for try await (id, flow, clientID, subject, scope, issued, expires, revoked, audience) in try await client.execute(
-            PreparedReads.AccessToken(key: jti), logger: logger
-        ) {
-            return TokenRecord(kind: "access_token", id: id, flowStream: flow, clientID: clientID, subject: subject,
-                               scope: Scope(scope), issuedAt: Timestamp(microsecondsSinceEpoch: issued),
-                               expiresAt: Timestamp(microsecondsSinceEpoch: expires), revoked: revoked, rotated: false,
-                               audience: audience)
-        }
+        for try await record in try await client.execute(PreparedReads.AccessToken(key: jti), logger: logger) { return record }
         return nil
     }
 
     /// The refresh token hashing to `hash`, if it is still in the projection.
     public func refreshToken(hash: SecretHash) async throws -> TokenRecord? {
-        for try await (id, flow, clientID, subject, scope, issued, expires, revoked, rotated) in try await client.execute(
-            PreparedReads.RefreshToken(key: hash.hex), logger: logger
-        ) {
-            return TokenRecord(kind: "refresh_token", id: id, flowStream: flow, clientID: clientID, subject: subject,
-                               scope: Scope(scope), issuedAt: Timestamp(microsecondsSinceEpoch: issued),
-                               expiresAt: Timestamp(microsecondsSinceEpoch: expires), revoked: revoked, rotated: rotated)
-        }
+        for try await record in try await client.execute(PreparedReads.RefreshToken(key: hash.hex), logger: logger) { return record }
         return nil
     }
 
