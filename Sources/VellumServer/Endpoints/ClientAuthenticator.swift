@@ -20,8 +20,8 @@ extension AuthorizationServer {
         let formID = form.value("client_id")
         let formSecret = form.value("client_secret")
         if let authorization {
-            guard authorization.lowercased().hasPrefix("basic "),
-                  let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+            guard authorization.prefix(6).lowercased() == "basic ",
+                  let decoded = Data(base64Encoded: String(authorization.dropFirst(6).trimmingSpaces)),
                   let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":") else {
                 throw OAuthError.invalidClient("the Authorization header is not valid HTTP Basic")
             }
@@ -29,8 +29,8 @@ extension AuthorizationServer {
                 throw OAuthError.invalidRequest("use one client authentication method, not Basic and client_secret")
             }
             // RFC 6749 §2.3.1: the id and secret are form-encoded before Basic encoding.
-            let id = String(text[..<colon]).removingFormEncoding
-            let secret = String(text[text.index(after: colon)...]).removingFormEncoding
+            let id = FormDecoding.decode(text[..<colon])
+            let secret = FormDecoding.decode(text[text.index(after: colon)...])
             if let formID, formID != id { throw OAuthError.invalidRequest("client_id differs from the Basic credentials") }
             return .basic(clientID: id, secret: secret)
         }
@@ -40,8 +40,10 @@ extension AuthorizationServer {
     }
 }
 
-extension String {
-    fileprivate var removingFormEncoding: String {
-        replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? self
+extension Substring {
+    fileprivate var trimmingSpaces: Substring {
+        let start = firstIndex { $0 != " " && $0 != "\t" } ?? endIndex
+        let end = lastIndex { $0 != " " && $0 != "\t" }.map(index(after:)) ?? start
+        return self[start..<Swift.max(start, end)]
     }
 }
