@@ -1,13 +1,11 @@
 public import Foundation
+import ExtrasBase64
 
 /// Base64url without padding (RFC 4648 §5), as OAuth, PKCE and JOSE use it.
 public enum Base64URL {
     /// Encodes `data` without padding.
-    public static func encode(_ data: some DataProtocol) -> String {
-        Data(data).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+    public static func encode(_ data: some Collection<UInt8>) -> String {
+        Base64.encodeToString(bytes: data, options: [.base64UrlAlphabet, .omitPaddingCharacter])
     }
 
     /// Decodes `text`, with or without padding; nil when it is not base64url.
