@@ -25,7 +25,7 @@ extension AuthorizationServer {
     /// The claims of `token` when it is a JWT access token whose signature holds.
     func verifiedAccessToken(_ token: String) async -> AccessTokenClaims? {
         guard token.utf8.count { $0 == UInt8(ascii: ".") } == 2 else { return nil }
-        return await keys.verify(token, as: AccessTokenClaims.self)
+        return await keys.verifyAccessToken(token)
     }
 
     /// The access token record behind a JWT whose signature holds.

@@ -17,7 +17,15 @@ final class SigningKeys: Sendable {
         var ring = SigningKeyRing()
         var signer: JWTKeyCollection?
         var verifier = JWTKeyCollection()
+        /// Access tokens whose signature this ring verified, with their claims: a resource server
+        /// introspects the same token on every call it serves, and the signature check was the
+        /// largest part of an introspection. Valid as long as the ring (a retired key's tokens
+        /// have all expired); cleared when it changes, and when full.
+        var verifiedAccessTokens: [String: AccessTokenClaims] = [:]
     }
+
+    /// How many verified access tokens are kept (about 1 KB each).
+    static let verifiedAccessTokenCapacity = 4_096
 
     private let loaded = Mutex(Loaded())
     private let store: EventStore
@@ -137,6 +145,22 @@ final class SigningKeys: Sendable {
     func verify<Payload: JWTPayload>(_ token: String, as payload: Payload.Type) async -> Payload? {
         let verifier = loaded.withLock { $0.verifier }
         return try? await verifier.verify(token, as: Payload.self)
+    }
+
+    /// The claims of access token `token` when its signature holds (nil otherwise), from the
+    /// verified tokens kept for the current ring when it is there.
+    func verifyAccessToken(_ token: String) async -> AccessTokenClaims? {
+        let (kept, verifier, version) = loaded.withLock { ($0.verifiedAccessTokens[token], $0.verifier, $0.version) }
+        if let kept { return kept }
+        guard let claims = try? await verifier.verify(token, as: AccessTokenClaims.self) else { return nil }
+        loaded.withLock { loaded in
+            guard loaded.version == version else { return }
+            if loaded.verifiedAccessTokens.count >= Self.verifiedAccessTokenCapacity {
+                loaded.verifiedAccessTokens.removeAll(keepingCapacity: true)
+            }
+            loaded.verifiedAccessTokens[token] = claims
+        }
+        return claims
     }
 
     /// The JWK Set of every published key (RFC 7517 §5), from the projection.
