@@ -32,7 +32,7 @@ struct FlowRunner: Sendable {
                 return (decision, state)
             }
             let events = try decision.events.map { event in
-                ProposedEvent(type: type(of: event.event).type, payload: try EventJSON.encode(event.event), metadata: metadataJSON)
+                try ProposedEvent(event.event, metadata: metadataJSON)
             }
             do {
                 let recorded = try await store.append(to: streamID, expected: version == 0 ? .noStream : .exactly(version), events: events)

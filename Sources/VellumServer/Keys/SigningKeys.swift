@@ -93,12 +93,11 @@ final class SigningKeys: Sendable {
         let created = try await store.update(Self.streamID) { history -> StreamDecision<Bool> in
             let ring = SigningKeyRing(events: try history.compactMap { try SigningKeyRing.decode(type: $0.type, payload: $0.payload) })
             if firstKey && ring.activeKID != nil { return StreamDecision(events: [], result: false) }
-            var events = [ProposedEvent(type: SigningKeyCreated.type, payload: try EventJSON.encode(SigningKeyCreated(
+            var events = [try ProposedEvent(SigningKeyCreated(
                 kid: kid, algorithm: Self.algorithm, publicJWK: PublicJWK(x: parameters.x, y: parameters.y, kid: kid),
-                activateAt: activateAt)), metadata: metadataJSON)]
+                activateAt: activateAt), metadata: metadataJSON)]
             if firstKey {
-                events.append(ProposedEvent(type: SigningKeyActivated.type, payload: try EventJSON.encode(
-                    SigningKeyActivated(kid: kid, activatedAt: Timestamp(Date()))), metadata: metadataJSON))
+                events.append(try ProposedEvent(SigningKeyActivated(kid: kid, activatedAt: Timestamp(Date())), metadata: metadataJSON))
             }
             return StreamDecision(events: events, result: true)
         }
@@ -117,7 +116,7 @@ final class SigningKeys: Sendable {
         try await store.update(Self.streamID) { history -> StreamDecision<Void> in
             let ring = SigningKeyRing(events: try history.compactMap { try SigningKeyRing.decode(type: $0.type, payload: $0.payload) })
             let events = try ring.due(at: now, tokenLifetime: tokenLifetime).map { event in
-                ProposedEvent(type: type(of: event).type, payload: try EventJSON.encode(event), metadata: metadataJSON)
+                try ProposedEvent(event, metadata: metadataJSON)
             }
             return StreamDecision(events: events, result: ())
         }

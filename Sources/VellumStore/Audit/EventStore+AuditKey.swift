@@ -9,8 +9,7 @@ extension EventStore {
             let known = try history.filter { $0.type == AuditKeyCreated.type }
                 .map { try EventJSON.decode(AuditKeyCreated.self, from: $0.payload).keyID }
             guard !known.contains(created.keyID) else { return StreamDecision(events: [], result: ()) }
-            return StreamDecision(events: [ProposedEvent(type: AuditKeyCreated.type, payload: try EventJSON.encode(created),
-                                                         metadata: metadataJSON)], result: ())
+            return StreamDecision(events: [try ProposedEvent(created, metadata: metadataJSON)], result: ())
         }
     }
 }

@@ -17,6 +17,13 @@ struct PlannedEvent: Sendable, Equatable {
     let payload: String
     let metadata: String
     let hash: [UInt8]
+    /// The typed event, when the proposer gave it (not part of equality).
+    var event: (any Event)? = nil
+
+    static func == (lhs: PlannedEvent, rhs: PlannedEvent) -> Bool {
+        lhs.streamID == rhs.streamID && lhs.version == rhs.version && lhs.type == rhs.type && lhs.recordedAt == rhs.recordedAt
+            && lhs.payload == rhs.payload && lhs.metadata == rhs.metadata && lhs.hash == rhs.hash
+    }
 }
 
 /// What a batch of append requests becomes once the streams' heads are known: the rows to insert,
@@ -55,7 +62,7 @@ struct AppendPlan: Sendable {
                     type: event.type, recordedAt: recordedAt, payload: event.payload, metadata: event.metadata)
                 rows.append(PlannedEvent(
                     streamID: request.streamID, version: next.version, type: event.type,
-                    recordedAt: recordedAt, payload: event.payload, metadata: event.metadata, hash: next.hash))
+                    recordedAt: recordedAt, payload: event.payload, metadata: event.metadata, hash: next.hash, event: event.event))
             }
             heads[request.streamID] = next
             self.heads[request.streamID] = next

@@ -15,7 +15,7 @@ extension EventStore {
             let events = try state.decide(command)
             try state.evolve(decided: events)
             let proposed = try events.map { event in
-                ProposedEvent(type: Swift.type(of: event).type, payload: try EventJSON.encode(event), metadata: metadataJSON)
+                try ProposedEvent(event, metadata: metadataJSON)
             }
             return StreamDecision(events: proposed, result: AggregateOutcome(events: events, state: state))
         }

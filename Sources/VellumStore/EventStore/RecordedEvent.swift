@@ -20,6 +20,9 @@ public struct RecordedEvent: Sendable, Equatable {
     public let metadata: String
     /// The event's link in its stream's hash chain.
     public let hash: [UInt8]
+    /// The typed event, when this one was just appended by a caller that gave it (nil when read
+    /// from the log). Not part of equality.
+    public var event: (any Event)?
 
     /// An event read from the log.
     public init(
@@ -35,6 +38,18 @@ public struct RecordedEvent: Sendable, Equatable {
         self.payload = payload
         self.metadata = metadata
         self.hash = hash
+    }
+
+    public static func == (lhs: RecordedEvent, rhs: RecordedEvent) -> Bool {
+        lhs.position == rhs.position && lhs.transactionID == rhs.transactionID && lhs.streamID == rhs.streamID
+            && lhs.version == rhs.version && lhs.type == rhs.type && lhs.recordedAt == rhs.recordedAt
+            && lhs.payload == rhs.payload && lhs.metadata == rhs.metadata && lhs.hash == rhs.hash
+    }
+
+    /// The payload as `E`: the typed event when it came with the append, decoded otherwise.
+    public func decode<E: Event>(_ type: E.Type) throws -> E {
+        if let typed = event as? E { return typed }
+        return try EventJSON.decode(E.self, from: payload)
     }
 
     /// Where this event stands in the gap-safe order of the whole log.

@@ -74,65 +74,64 @@ enum DirectoryChange: Sendable, Equatable {
 enum Projector {
     static func changes(for event: RecordedEvent) throws -> [ProjectionChange] {
         let at = event.recordedAt
-        let payload = event.payload
         switch event.type {
         case ClientRegistered.type:
-            return [.registerClient(try EventJSON.decode(ClientRegistered.self, from: payload), at: at)]
+            return [.registerClient(try event.decode(ClientRegistered.self), at: at)]
         case UserCreated.type:
-            return [.createUser(try EventJSON.decode(UserCreated.self, from: payload), at: at)]
+            return [.createUser(try event.decode(UserCreated.self), at: at)]
         case PasswordChanged.type:
-            let changed = try EventJSON.decode(PasswordChanged.self, from: payload)
+            let changed = try event.decode(PasswordChanged.self)
             return [.directory(.setCredential(userID: changed.userID, credentialID: changed.credentialID))]
         case UserDisabled.type:
-            return [.directory(.setUserDisabled(userID: try EventJSON.decode(UserDisabled.self, from: payload).userID, true))]
+            return [.directory(.setUserDisabled(userID: try event.decode(UserDisabled.self).userID, true))]
         case UserEnabled.type:
-            return [.directory(.setUserDisabled(userID: try EventJSON.decode(UserEnabled.self, from: payload).userID, false))]
+            return [.directory(.setUserDisabled(userID: try event.decode(UserEnabled.self).userID, false))]
         case ClientSecretRotated.type:
-            let rotated = try EventJSON.decode(ClientSecretRotated.self, from: payload)
+            let rotated = try event.decode(ClientSecretRotated.self)
             return [.directory(.setClientSecret(clientID: rotated.clientID, rotated.secretHash))]
         case AuthenticationFailed.type:
-            let failed = try EventJSON.decode(AuthenticationFailed.self, from: payload)
+            let failed = try event.decode(AuthenticationFailed.self)
             guard failed.reason != AuthenticationFailed.throttled else { return [] }
             let address = (try? EventJSON.decodeValue(EventMetadata.self, from: event.metadata))?.remoteIP
             return [.directory(.loginFailed(
                 keys: [LoginThrottle.accountKey(failed.username)] + (address.map { [LoginThrottle.addressKey($0)] } ?? []), at: at))]
         case UserAuthenticated.type:
-            let authenticated = try EventJSON.decode(UserAuthenticated.self, from: payload)
+            let authenticated = try event.decode(UserAuthenticated.self)
             guard authenticated.method == "password" else { return [] }
             return [.directory(.loginSucceeded(key: LoginThrottle.accountKey(authenticated.username)))]
         case ClientDisabled.type:
-            return [.directory(.setClientDisabled(clientID: try EventJSON.decode(ClientDisabled.self, from: payload).clientID, true))]
+            return [.directory(.setClientDisabled(clientID: try event.decode(ClientDisabled.self).clientID, true))]
         case ClientEnabled.type:
-            return [.directory(.setClientDisabled(clientID: try EventJSON.decode(ClientEnabled.self, from: payload).clientID, false))]
+            return [.directory(.setClientDisabled(clientID: try event.decode(ClientEnabled.self).clientID, false))]
         case SessionStarted.type:
-            return [.startSession(try EventJSON.decode(SessionStarted.self, from: payload), at: at)]
+            return [.startSession(try event.decode(SessionStarted.self), at: at)]
         case SessionEnded.type:
-            return [.endSession(sessionID: try EventJSON.decode(SessionEnded.self, from: payload).sessionID, at: at)]
+            return [.endSession(sessionID: try event.decode(SessionEnded.self).sessionID, at: at)]
         case AuthorizationCodeIssued.type:
-            return [.issueCode(try EventJSON.decode(AuthorizationCodeIssued.self, from: payload), flowID: event.streamID, at: at)]
+            return [.issueCode(try event.decode(AuthorizationCodeIssued.self), flowID: event.streamID, at: at)]
         case AuthorizationCodeRedeemed.type:
-            return [.redeemCode(codeHash: try EventJSON.decode(AuthorizationCodeRedeemed.self, from: payload).codeHash, at: at)]
+            return [.redeemCode(codeHash: try event.decode(AuthorizationCodeRedeemed.self).codeHash, at: at)]
         case TokensIssued.type:
-            let issued = try EventJSON.decode(TokensIssued.self, from: payload)
+            let issued = try event.decode(TokensIssued.self)
             return [.issueAccessToken(issued, flowID: event.streamID, at: at)]
                 + (issued.refreshToken == nil ? [] : [.issueRefreshToken(issued, flowID: event.streamID, at: at)])
         case TokensRevoked.type:
-            let revoked = try EventJSON.decode(TokensRevoked.self, from: payload)
+            let revoked = try event.decode(TokensRevoked.self)
             return (revoked.accessTokenIDs.isEmpty ? [] : [.revokeAccessTokens(ids: revoked.accessTokenIDs, at: at)])
                 + (revoked.refreshTokenHashes.isEmpty ? [] : [.revokeRefreshTokens(hashes: revoked.refreshTokenHashes, at: at)])
         case RefreshTokenRotated.type:
-            return [.rotateRefreshToken(hash: try EventJSON.decode(RefreshTokenRotated.self, from: payload).previousHash, at: at)]
+            return [.rotateRefreshToken(hash: try event.decode(RefreshTokenRotated.self).previousHash, at: at)]
         case ConsentRemembered.type:
-            return [.rememberConsent(try EventJSON.decode(ConsentRemembered.self, from: payload), at: at)]
+            return [.rememberConsent(try event.decode(ConsentRemembered.self), at: at)]
         case ConsentRevoked.type:
-            let revoked = try EventJSON.decode(ConsentRevoked.self, from: payload)
+            let revoked = try event.decode(ConsentRevoked.self)
             return [.forgetConsent(userID: revoked.userID, clientID: revoked.clientID)]
         case SigningKeyRetired.type:
-            return [.retireSigningKey(kid: try EventJSON.decode(SigningKeyRetired.self, from: payload).kid, at: at)]
+            return [.retireSigningKey(kid: try event.decode(SigningKeyRetired.self).kid, at: at)]
         case SigningKeyCreated.type:
-            return [.createSigningKey(try EventJSON.decode(SigningKeyCreated.self, from: payload), at: at)]
+            return [.createSigningKey(try event.decode(SigningKeyCreated.self), at: at)]
         case SigningKeyActivated.type:
-            return [.activateSigningKey(kid: try EventJSON.decode(SigningKeyActivated.self, from: payload).kid, at: at)]
+            return [.activateSigningKey(kid: try event.decode(SigningKeyActivated.self).kid, at: at)]
         default:
             return []
         }

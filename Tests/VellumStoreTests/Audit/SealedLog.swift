@@ -24,17 +24,24 @@ struct SealedLog {
         try await test.store.append(to: "audit", expected: .noStream, events: [ProposedEvent(
             type: AuditKeyCreated.type,
             payload: try EventJSON.encode(AuditKeyCreated(keyID: signer.keyID, publicKey: Base64URL.encode(signer.key.publicKey.rawRepresentation))),
-            metadata: "{}")])
+            metadata: Self.commandMetadata())])
         var events: [String: [RecordedEvent]] = [:]
         for round in 0..<4 {
             for stream in ["flow-a", "flow-b", "flow-c"] {
                 events[stream, default: []] += try await test.store.append(
-                    to: stream, expected: round == 0 ? .noStream : .exactly(Int64(round)), events: [testEvent(round)])
+                    to: stream, expected: round == 0 ? .noStream : .exactly(Int64(round)),
+                    events: [ProposedEvent(type: "TestEventRecorded", payload: #"{"n": \#(round)}"#, metadata: Self.commandMetadata())])
             }
         }
         let log = SealedLog(test: test, signer: signer, events: events)
         try await log.seal()
         return log
+    }
+
+    /// Metadata naming a fresh command: an append whose outcome a slow machine left unknown (its
+    /// transaction outlived the appender's deadline, yet committed) is recognised when retried.
+    private static func commandMetadata() -> String {
+        #"{"actor": "test", "command_id": "\#(UUID().uuidString.lowercased())"}"#
     }
 
     /// Runs the sealer until it has sealed everything committed (or, with `expectAll` false, once).
