@@ -29,7 +29,7 @@ public struct FlowInvestigation: Sendable {
         let steps = try FlowReplay.steps(events, asOf: asOf)
         let chain = Self.chain(try await queries.streamFault(stream))
         let final = try asOf.map { try FlowReplay.state(events, asOf: $0) }
-        let flowID = String(stream.dropFirst("flow-".count))
+        let flowID = StreamID.flowID(of: stream) ?? stream
         return format == .json
             ? try ReplayOutput.json(flowID: flowID, steps: steps, chain: chain, asOf: asOf, state: final)
             : ReplayOutput.table(flowID: flowID, steps: steps, chain: chain, asOf: asOf, state: final)

@@ -13,9 +13,9 @@ public enum FlowLookup: Sendable, Equatable {
     /// `jti`; anything else is taken as a refresh token and looked up by its hash.
     public static func parse(flow: String?, code: String?, token: String?) throws(FlowLookupError) -> FlowLookup {
         if let flow {
-            let id = flow.hasPrefix("flow-") ? String(flow.dropFirst(5)) : flow
+            let id = StreamID.flowID(of: flow) ?? flow
             guard UUID(uuidString: id) != nil else { throw FlowLookupError("--flow takes the flow's UUID") }
-            return .stream("flow-\(id.lowercased())")
+            return .stream(StreamID.flow(id.lowercased()).description)
         }
         if let code { return .token(key: SecretHash(of: code).hex, kind: "authorization_code") }
         let token = token ?? ""

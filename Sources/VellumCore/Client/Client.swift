@@ -41,5 +41,5 @@ public struct Client: Aggregate, Equatable {
     }
 
     /// The stream of client `clientID`.
-    public static func streamID(_ clientID: String) -> String { "client-\(clientID)" }
+    public static func streamID(_ clientID: String) -> String { StreamID(.client, clientID).description }
 }

@@ -32,5 +32,5 @@ public struct Session: Aggregate, Equatable {
     }
 
     /// The stream of session `sessionID`.
-    public static func streamID(_ sessionID: String) -> String { "session-\(sessionID)" }
+    public static func streamID(_ sessionID: String) -> String { StreamID(.session, sessionID).description }
 }

@@ -43,7 +43,7 @@ public struct User: Aggregate, Equatable {
     }
 
     /// The stream of user `userID`.
-    public static func streamID(_ userID: String) -> String { "user-\(userID)" }
+    public static func streamID(_ userID: String) -> String { StreamID(.user, userID).description }
 
     /// Whether `username` may name a user: 1 to 128 bytes, no white space.
     public static func isValidUsername(_ username: String) -> Bool {

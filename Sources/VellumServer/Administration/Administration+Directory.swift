@@ -101,7 +101,7 @@ extension Administration {
     static func revokeTokens(in flowStreams: [String], reason: String, store: EventStore, metadata: EventMetadata) async throws -> [String] {
         var revoked: [String] = []
         for flowStream in flowStreams {
-            let flowID = String(flowStream.dropFirst("flow-".count))
+            let flowID = StreamID.flowID(of: flowStream) ?? flowStream
             let (decision, _) = try await FlowRunner(store: store).execute([.revokeAll(reason: reason)], on: flowID, metadata: metadata)
             if !decision.events.isEmpty { revoked.append(flowID) }
         }

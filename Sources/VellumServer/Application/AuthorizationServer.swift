@@ -70,7 +70,7 @@ struct AuthorizationServer: Sendable {
     }
 
     /// The stream of flow `flowID` (a UUID).
-    static func flowStream(_ flowID: String) -> String { "flow-\(flowID)" }
+    static func flowStream(_ flowID: String) -> String { StreamID.flow(flowID).description }
 
     /// Whether `text` is a flow id Vellum could have made (a lowercase UUID).
     static func isFlowID(_ text: String) -> Bool {

@@ -60,7 +60,7 @@ struct TokenEndpoint: Sendable {
         guard let (flowStream, subjectDisabled) = codeFlow else {
             throw OAuthError.invalidGrant("the authorization code is invalid")
         }
-        let flowID = String(flowStream.dropFirst("flow-".count))
+        let flowID = StreamID.flowID(of: flowStream) ?? flowStream
         let now = server.now
         let refreshToken = client.allows(grantType: "refresh_token") ? SecretGenerator.generate() : nil
         var redemption = CodeRedemption(

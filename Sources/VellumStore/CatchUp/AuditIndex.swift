@@ -26,8 +26,8 @@ public struct AuditIndex: CatchUpProjection {
         var tokens: [(key: String, kind: String, flowID: String)] = []
 
         mutating func add(_ event: RecordedEvent) throws {
-            guard event.streamID.hasPrefix("flow-"), let flowEvent = try FlowEvent(type: event.type, payload: event.payload) else { return }
-            let flowID = String(event.streamID.dropFirst("flow-".count))
+            guard let flowID = StreamID.flowID(of: event.streamID),
+                  let flowEvent = try FlowEvent(type: event.type, payload: event.payload) else { return }
             if flows[flowID] == nil {
                 flows[flowID] = Flow(outcome: "", updatedAt: event.recordedAt)
                 flowOrder.append(flowID)

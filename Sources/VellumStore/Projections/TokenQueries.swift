@@ -23,7 +23,7 @@ public struct TokenRecord: Sendable, Equatable {
     public func isActive(at now: Timestamp) -> Bool { !revoked && !rotated && now < expiresAt }
 
     /// The flow's id (the stream id without `flow-`).
-    public var flowID: String { String(flowStream.dropFirst("flow-".count)) }
+    public var flowID: String { StreamID.flowID(of: flowStream) ?? flowStream }
 }
 
 /// A client and, read with it in one statement, what a token request presents. Everything is nil
