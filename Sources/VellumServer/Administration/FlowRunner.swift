@@ -12,8 +12,13 @@ struct FlowRunner: Sendable {
     /// How many concurrent writers to absorb before giving up.
     static let maximumAttempts = 32
 
+    /// `isNew`: the caller has just made `flowID` up (a fresh UUID), so the stream cannot exist:
+    /// the first decision is made on the empty state without reading it (the append, expecting no
+    /// stream, is the check all the same).
     @discardableResult
-    func execute(_ commands: [FlowCommand], on flowID: String, metadata: EventMetadata) async throws -> (decision: FlowDecision, state: FlowState) {
+    func execute(
+        _ commands: [FlowCommand], on flowID: String, isNew: Bool = false, metadata: EventMetadata
+    ) async throws -> (decision: FlowDecision, state: FlowState) {
         let metadataJSON = try EventJSON.encodeValue(metadata.forCommand(UUID().uuidString.lowercased()))
         let streamID = AuthorizationServer.flowStream(flowID)
         var attempt = 0
@@ -23,7 +28,7 @@ struct FlowRunner: Sendable {
             // still at its version, so a decision on a state another instance moved on is refused
             // and made again on the events caught up. A decision that writes nothing proves nothing
             // about freshness: it is made again on the log's latest state.
-            let kept = attempt == 1 ? cache?.entry(streamID) : nil
+            let kept = attempt > 1 ? nil : isNew ? FlowStateCache.Entry(version: 0, state: FlowState()) : cache?.entry(streamID)
             var (version, state): (Int64, FlowState)
             if let kept { (version, state) = (kept.version, kept.state) } else { (version, state) = try await current(streamID) }
             let decision = Flow.decide(state, commands)

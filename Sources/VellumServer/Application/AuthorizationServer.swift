@@ -65,8 +65,10 @@ struct AuthorizationServer: Sendable {
     /// Decides `commands` on the flow's latest state and appends the outcome, retrying on a
     /// concurrent writer; returns the decision that was recorded and the state it leaves.
     @discardableResult
-    func execute(_ commands: [FlowCommand], on flowID: String, metadata: EventMetadata) async throws -> (decision: FlowDecision, state: FlowState) {
-        try await FlowRunner(store: store, cache: flowStates).execute(commands, on: flowID, metadata: metadata)
+    func execute(
+        _ commands: [FlowCommand], on flowID: String, isNew: Bool = false, metadata: EventMetadata
+    ) async throws -> (decision: FlowDecision, state: FlowState) {
+        try await FlowRunner(store: store, cache: flowStates).execute(commands, on: flowID, isNew: isNew, metadata: metadata)
     }
 
     /// The stream of flow `flowID` (a UUID).

@@ -58,7 +58,7 @@ struct AuthorizeEndpoint: Sendable {
                 }
             }
             let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .client(client.clientID))
-            let (decision, _) = try await server.execute(commands, on: flowID, metadata: metadata)
+            let (decision, _) = try await server.execute(commands, on: flowID, isNew: true, metadata: metadata)
             guard case .accept = decision else { return server.expiredFlowPage() }
             var cookies: [Cookie] = []
             if request.cookie(server.csrfCookieName) == nil { cookies.append(server.csrfCookie()) }

@@ -79,7 +79,7 @@ struct ConsentEndpoint: Sendable {
         restarted.expiresAt = server.now.adding(seconds: server.configuration.flowLifetime)
         let newFlow = UUID().uuidString.lowercased()
         let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .client(requested.clientID))
-        let (decision, _) = try await server.execute([.request(restarted)], on: newFlow, metadata: metadata)
+        let (decision, _) = try await server.execute([.request(restarted)], on: newFlow, isNew: true, metadata: metadata)
         guard case .accept = decision else { return server.expiredFlowPage() }
         return Responses.redirect(to: "/login?flow=\(newFlow)", cookies: [server.clearedSessionCookie()])
     }
