@@ -18,7 +18,7 @@ final class FlowStateCache: Sendable {
     private let entries = Mutex<[String: Entry]>([:])
     let capacity: Int
 
-    init(capacity: Int = 10_000) {
+    init(capacity: Int = 4_096) {
         self.capacity = capacity
     }
 

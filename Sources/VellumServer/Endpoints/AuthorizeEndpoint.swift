@@ -27,7 +27,7 @@ struct AuthorizeEndpoint: Sendable {
             guard let client else { return Responses.page("", status: .badRequest) }
             let now = server.now
             requested.expiresAt = now.adding(seconds: server.configuration.flowLifetime)
-            let flowID = UUID().uuidString.lowercased()
+            let flowID = TimeOrderedID.uuid(at: now)
             var commands: [FlowCommand] = [.request(requested)]
             let session = try await server.currentSession(request)
             let remembered = try await session.asyncFlatMap { session in

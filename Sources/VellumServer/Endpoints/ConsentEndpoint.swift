@@ -77,7 +77,7 @@ struct ConsentEndpoint: Sendable {
         }
         var restarted = requested
         restarted.expiresAt = server.now.adding(seconds: server.configuration.flowLifetime)
-        let newFlow = UUID().uuidString.lowercased()
+        let newFlow = TimeOrderedID.uuid(at: server.now)
         let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .client(requested.clientID))
         let (decision, _) = try await server.execute([.request(restarted)], on: newFlow, isNew: true, metadata: metadata)
         guard case .accept = decision else { return server.expiredFlowPage() }

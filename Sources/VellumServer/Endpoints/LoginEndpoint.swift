@@ -94,7 +94,7 @@ struct LoginEndpoint: Sendable {
 
         let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .user(user.userID))
         let secret = SecretGenerator.generate()
-        let sessionID = UUID().uuidString.lowercased()
+        let sessionID = TimeOrderedID.uuid(at: server.now)
         var commands: [FlowCommand] = [.authenticate(UserAuthenticated(
             userID: user.userID, username: user.username, method: "password", sessionID: sessionID, authTime: now), now: now)]
         var next = "/consent?flow=\(flowID)"

@@ -1,7 +1,7 @@
 import Foundation
 import PostgresNIO
 import Testing
-import VellumStore
+@testable import VellumStore
 import VellumTestSupport
 
 @Suite("The embedded PostgreSQL cluster")
@@ -25,6 +25,13 @@ struct EmbeddedPostgresTests {
         #expect(FileManager.default.fileExists(atPath: cluster.socketPath))
         #expect(try await second.release() == true)
         #expect(!FileManager.default.fileExists(atPath: cluster.socketPath))
+    }
+
+    @Test func sharedBuffersAreAQuarterOfTheMemoryWithinBounds() {
+        let gib: UInt64 = 1 << 30
+        #expect(EmbeddedPostgres.sharedBuffersMiB(physicalMemory: 24 * gib) == 6_144)
+        #expect(EmbeddedPostgres.sharedBuffersMiB(physicalMemory: gib / 2) == 256)
+        #expect(EmbeddedPostgres.sharedBuffersMiB(physicalMemory: 256 * gib) == 8_192)
     }
 
     @Test func aLongDataDirectoryIsRefusedWithAClearMessage() async throws {
