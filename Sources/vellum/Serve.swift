@@ -51,6 +51,7 @@ struct Serve: AsyncParsableCommand {
         case let other?: throw ValidationError("VELLUM_SEALER must be on or off, not '\(other)'")
         }
         configuration.flowLifetime = try Environment.seconds("VELLUM_FLOW_TTL") ?? configuration.flowLifetime
+        configuration.requestTimeout = try Environment.seconds("VELLUM_REQUEST_TIMEOUT").map { .seconds($0) } ?? configuration.requestTimeout
         configuration.defaultAudience = Environment.value("VELLUM_DEFAULT_AUDIENCE").map { $0.split(separator: " ").map(String.init) }
         configuration.templatesDirectory = Environment.value("VELLUM_TEMPLATES_DIR")
         configuration.loginFailuresBeforeDelay = try Environment.count("VELLUM_LOGIN_FAILURES_BEFORE_DELAY")

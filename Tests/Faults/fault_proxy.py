@@ -1,13 +1,22 @@
 #!/usr/bin/env python3
-"""A TCP proxy in front of PostgreSQL that can lose one COMMIT reply.
+"""A TCP proxy in front of PostgreSQL that injects the faults a network and a database give.
 
-It forwards every connection from 127.0.0.1:<port> to PostgreSQL's Unix socket. Told `arm` on
-standard input, it waits for the next CommandComplete whose tag is COMMIT coming back from the
-server, and instead of forwarding it closes that connection: the transaction has committed, but
-the client never hears so -- the "unknown outcome" a network failure leaves behind. It prints
-`port N` once listening, `armed` when armed, and `dropped` when it has dropped a reply.
+It forwards every connection from 127.0.0.1:<port> to PostgreSQL's Unix socket. Commands on
+standard input, each acknowledged by a line on standard output:
 
-Usage: python3 Tests/Faults/commit_dropper.py --socket /path/.s.PGSQL.5432
+  arm        lose the reply to the next COMMIT: wait for the next CommandComplete whose tag is COMMIT
+             coming back from the server and close that connection instead of forwarding it (the
+             transaction has committed, the client never hears so) -- prints `armed`, then `dropped`
+  down       the database goes away: every open connection is closed, new ones are closed at once
+             -- prints `is down`
+  partition  the network between them is cut: open connections stop carrying bytes either way
+             and new ones are accepted but not answered; as TCP retransmits across a partition,
+             the bytes are held and delivered once the network is back -- prints `is partition`
+  up         back to forwarding (connections closed meanwhile stay closed) -- prints `is up`
+
+It prints `port N` once listening.
+
+Usage: python3 Tests/Faults/fault_proxy.py --socket /path/.s.PGSQL.5432
 """
 import argparse
 import asyncio
@@ -15,11 +24,15 @@ import struct
 import sys
 
 armed = False
+mode = "up"
+open_writers = set()
+flowing = None  # an asyncio.Event, set unless the network is partitioned
 
 
 async def pipe_client_to_server(reader, writer):
     try:
         while data := await reader.read(65536):
+            await flowing.wait()
             writer.write(data)
             await writer.drain()
     except (ConnectionError, asyncio.CancelledError):
@@ -34,6 +47,7 @@ async def pipe_server_to_client(reader, writer, on_drop):
     buffer = b""
     try:
         while data := await reader.read(65536):
+            await flowing.wait()
             buffer += data
             out = b""
             while len(buffer) >= 5:
@@ -57,12 +71,23 @@ async def pipe_server_to_client(reader, writer, on_drop):
 
 
 async def main():
+    global mode, flowing
+    flowing = asyncio.Event()
+    flowing.set()
     parser = argparse.ArgumentParser()
     parser.add_argument("--socket", required=True, help="PostgreSQL's Unix socket file")
     args = parser.parse_args()
 
     async def handle(client_reader, client_writer):
+        if mode == "down":
+            client_writer.close()
+            return
+        await flowing.wait()
+        if mode == "down":
+            client_writer.close()
+            return
         server_reader, server_writer = await asyncio.open_unix_connection(args.socket)
+        open_writers.update((client_writer, server_writer))
 
         def dropped():
             print("dropped", flush=True)
@@ -71,17 +96,30 @@ async def main():
 
         await asyncio.gather(pipe_client_to_server(client_reader, server_writer),
                              pipe_server_to_client(server_reader, client_writer, dropped))
+        open_writers.difference_update((client_writer, server_writer))
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     print(f"port {server.sockets[0].getsockname()[1]}", flush=True)
 
     async def commands():
-        global armed
+        global armed, mode
         loop = asyncio.get_running_loop()
         while line := await loop.run_in_executor(None, sys.stdin.readline):
-            if line.strip() == "arm":
+            command = line.strip()
+            if command == "arm":
                 armed = True
                 print("armed", flush=True)
+            elif command in ("down", "partition", "up"):
+                mode = command
+                if command == "partition":
+                    flowing.clear()
+                else:
+                    flowing.set()
+                if command == "down":
+                    for writer in list(open_writers):
+                        writer.close()
+                    open_writers.clear()
+                print(f"is {command}", flush=True)
 
     await commands()  # ends when standard input closes
 

@@ -35,9 +35,11 @@ public func buildApplication(
     }
 
     let ready = ReadinessGate()
+    let health = DatabaseHealth(client: client, logger: logger)
+    let unavailable = Unavailable(pages: server.pages)
     let router = Router(context: VellumRequestContext.self)
-    router.middlewares.add(StorageErrorMiddleware(logger: logger))
-    HealthEndpoints(client: client).register(on: router)
+    router.middlewares.add(StorageErrorMiddleware(unavailable: unavailable, logger: logger))
+    HealthEndpoints(health: health).register(on: router)
     DiscoveryEndpoints(server: server).register(on: router)
     AuthorizeEndpoint(server: server).register(on: router)
     LoginEndpoint(server: server).register(on: router)
@@ -50,10 +52,11 @@ public func buildApplication(
     AssetEndpoints(stylesheet: server.pages.stylesheet).register(on: router)
 
     var application = Application(
-        router: router,
+        responder: DeadlineResponder(inner: router.buildResponder(), limit: configuration.requestTimeout,
+                                     unavailable: unavailable, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vellum"),
         services: [
-            client, appender,
+            client, health, appender,
             MaintenanceService(server: server, pruner: ProjectionPruner(client: client, logger: logger), ready: ready),
             CatchUpService(server: server, runner: CatchUpRunner(client: client, logger: logger), masterKey: masterKey, ready: ready),
         ],

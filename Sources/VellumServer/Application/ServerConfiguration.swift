@@ -60,6 +60,10 @@ public struct ServerConfiguration: Sendable {
     /// Failed logins of one account before each further attempt must wait, doubling from one second
     /// (`VELLUM_LOGIN_FAILURES_BEFORE_DELAY`, default 5); one client IP address gets four times as many.
     public var loginFailuresBeforeDelay: Int = 5
+    /// The longest a request waits for an answer before it gets 503 with `Retry-After`
+    /// (`VELLUM_REQUEST_TIMEOUT`, seconds, default 5): while the database cannot be reached,
+    /// clients hear so within this bound.
+    public var requestTimeout: Duration = .seconds(5)
     /// The clock every decision reads; tests give a manual one.
     public var clock: @Sendable () -> Timestamp = { Timestamp(Date()) }
 

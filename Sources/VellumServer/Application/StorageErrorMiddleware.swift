@@ -4,10 +4,11 @@ import VellumCore
 import VellumStore
 
 /// Turns failures that escape an endpoint into clean answers: an `OAuthError` into its JSON, a
-/// storage failure into a 503 that names no internals (the details go to the log with the request
-/// id). Hummingbird's own `HTTPError`s pass through.
+/// storage failure into ``Unavailable``'s 503 with `Retry-After`, which names no internals (the
+/// details go to the log with the request id). Hummingbird's own `HTTPError`s pass through.
 struct StorageErrorMiddleware: RouterMiddleware {
     typealias Context = VellumRequestContext
+    let unavailable: Unavailable
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -19,7 +20,7 @@ struct StorageErrorMiddleware: RouterMiddleware {
             throw error
         } catch {
             context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
-            return Responses.oauthError(OAuthError(.temporarilyUnavailable, "the server cannot answer right now; try again"))
+            return unavailable.response(for: request.uri.path)
         }
     }
 }

@@ -1,25 +1,17 @@
 import Hummingbird
 import Logging
-import PostgresNIO
 
-/// `GET /healthz`: the process is up. `GET /readyz`: the database answers, within two seconds.
+/// `GET /healthz`: the process is up. `GET /readyz`: the database answered the last probe (at most
+/// a second ago, see ``DatabaseHealth``), 503 otherwise; neither waits on the database.
 struct HealthEndpoints: Sendable {
-    let client: PostgresClient
+    let health: DatabaseHealth
 
     func register(on router: Router<some RequestContext>) {
         router.get("healthz") { _, _ in
             Self.status("ok", .ok)
         }
-        router.get("readyz") { _, context in
-            do {
-                _ = try await withTimeout(.seconds(2)) {
-                    try await client.query("SELECT 1", logger: context.logger)
-                }
-                return Self.status("ok", .ok)
-            } catch {
-                context.logger.warning("readiness check failed", metadata: ["error": "\(String(reflecting: error))"])
-                return Self.status("database unavailable", .serviceUnavailable)
-            }
+        router.get("readyz") { _, _ in
+            await health.isReachable() ? Self.status("ok", .ok) : Self.status("database unavailable", .serviceUnavailable)
         }
     }
 
@@ -27,19 +19,7 @@ struct HealthEndpoints: Sendable {
         var response = Response(status: status, body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"\(text)\"}")))
         response.headers[.contentType] = "application/json"
         response.headers[.cacheControl] = "no-store"
+        if status == .serviceUnavailable { response.headers[.retryAfter] = String(Unavailable.retryAfterSeconds) }
         return response
-    }
-}
-
-/// Runs `operation`, throwing `CancellationError` if it takes longer than `timeout`.
-func withTimeout<T: Sendable>(_ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw CancellationError()
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
     }
 }

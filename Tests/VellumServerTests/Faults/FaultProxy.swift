@@ -3,9 +3,10 @@ import PostgresNIO
 import Synchronization
 import VellumTestSupport
 
-/// Tests/Faults/commit_dropper.py: a proxy in front of the test cluster that, once armed, loses
-/// the reply to the next COMMIT (the transaction commits; the client never hears so).
-final class CommitDropper: Sendable {
+/// Tests/Faults/fault_proxy.py: a proxy in front of the test cluster that, once armed, loses the
+/// reply to the next COMMIT (the transaction commits; the client never hears so), and plays a
+/// database gone away (`down`) or a network cut between them (`partition`) until `up`.
+final class FaultProxy: Sendable {
     private let process: Process
     private let input: FileHandle
     private let lines = Lines()
@@ -14,7 +15,7 @@ final class CommitDropper: Sendable {
 
     init() async throws {
         let script = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appending(path: "Faults/commit_dropper.py")
+            .appending(path: "Faults/fault_proxy.py")
         let process = Process()
         process.executableURL = URL(filePath: "/usr/bin/env")
         process.arguments = ["python3", script.path, "--socket", try await TestCluster.shared().socketPath]
@@ -36,7 +37,7 @@ final class CommitDropper: Sendable {
             port = lines.value.withLock { $0.first { $0.hasPrefix("port ") } }.flatMap { Int($0.dropFirst(5)) }
             if port == nil { try await Task.sleep(for: .milliseconds(50)) }
         }
-        guard let port else { throw CommitDropperError(message: "the proxy did not start") }
+        guard let port else { throw FaultProxyError(message: "the proxy did not start") }
         self.port = port
     }
 
@@ -54,6 +55,19 @@ final class CommitDropper: Sendable {
         try await waitFor("armed")
     }
 
+    enum Mode: String { case up, down, partition }
+
+    /// Switches to `mode` (see the script).
+    func set(_ mode: Mode) async throws {
+        let acknowledged = lines.value.withLock { $0.count { $0 == "is \(mode.rawValue)" } }
+        input.write(Data("\(mode.rawValue)\n".utf8))
+        for _ in 0..<100 {
+            if lines.value.withLock({ $0.count { $0 == "is \(mode.rawValue)" } }) > acknowledged { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw FaultProxyError(message: "the proxy never switched to \(mode.rawValue)")
+    }
+
     /// How many COMMIT replies have been lost so far.
     var drops: Int { lines.value.withLock { $0.count { $0 == "dropped" } } }
 
@@ -62,7 +76,7 @@ final class CommitDropper: Sendable {
             if lines.value.withLock({ $0.contains(line) }) { return }
             try await Task.sleep(for: .milliseconds(20))
         }
-        throw CommitDropperError(message: "the proxy never said \(line)")
+        throw FaultProxyError(message: "the proxy never said \(line)")
     }
 
     func stop() {
@@ -77,6 +91,6 @@ final class Lines: Sendable {
     let value = Mutex<[String]>([])
 }
 
-struct CommitDropperError: Error {
+struct FaultProxyError: Error {
     let message: String
 }

@@ -15,7 +15,7 @@ import XCTest
 /// hanging the whole run; alone it never did. That pool behaviour is recorded for issue 11.
 final class LostCommitReplyTests: XCTestCase {
     func testARedemptionAndARefreshWhoseCommitRepliesAreLostStillAnswerWithTheirTokens() async throws {
-        let dropper = try await CommitDropper()
+        let dropper = try await FaultProxy()
         defer { dropper.stop() }
         let database = dropper.configuration(for: try await TestCluster.makeDatabase())
         try await TestServer.with(database: database, configure: { $0.sealInterval = 3600; $0.maintenanceInterval = 3600 }) { server in

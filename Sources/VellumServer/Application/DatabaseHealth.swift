@@ -1,0 +1,58 @@
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// Whether the database answers, as `/readyz` reports it: a probe (`SELECT 1`) every quarter of a
+/// second, each given three quarters of a second, so that readiness follows the database within a
+/// second both ways (a load balancer stops sending traffic, then sends it again) and a readiness
+/// request never waits on the pool itself.
+final class DatabaseHealth: Service, Sendable {
+    /// 1: the last probe was answered; 0: it was not; -1: no probe has ended yet.
+    private let reachable = Atomic<Int8>(-1)
+    private let client: PostgresClient
+    private let logger: Logger
+    static let interval: Duration = .milliseconds(250)
+    static let probeLimit: Duration = .milliseconds(750)
+
+    init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    /// Whether the last probe was answered (probing now if none has ended yet).
+    func isReachable() async -> Bool {
+        switch reachable.load(ordering: .relaxed) {
+        case 1: true
+        case 0: false
+        default: await probe()
+        }
+    }
+
+    /// Probes once and records the answer.
+    @discardableResult
+    func probe() async -> Bool {
+        let client = self.client, logger = self.logger
+        let answered = (try? await racingDeadline(Self.probeLimit) {
+            try await client.query("SELECT 1", logger: logger)
+        }) != nil
+        let previous = reachable.exchange(answered ? 1 : 0, ordering: .relaxed)
+        if previous >= 0 && (previous == 1) != answered {
+            if answered {
+                logger.notice("the database answers again")
+            } else {
+                logger.error("the database does not answer: requests get 503 until it does")
+            }
+        }
+        return answered
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.probe()
+                try? await Task.sleep(for: Self.interval)
+            }
+        }
+    }
+}
