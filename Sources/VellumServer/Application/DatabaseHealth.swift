@@ -37,6 +37,7 @@ final class DatabaseHealth: Service, Sendable {
             try await client.query("SELECT 1", logger: logger)
         }) != nil
         let previous = reachable.exchange(answered ? 1 : 0, ordering: .relaxed)
+        ServerMetrics.databaseUp.record(answered ? 1 : 0)
         if previous >= 0 && (previous == 1) != answered {
             if answered {
                 logger.notice("the database answers again")

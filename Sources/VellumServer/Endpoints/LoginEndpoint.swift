@@ -52,6 +52,7 @@ struct LoginEndpoint: Sendable {
         let now = server.now
         let reauthenticate = requested.prompt?.contains(.login) == true || requested.maxAge != nil
         func refuse(_ reason: String, retryAfter: Int64? = nil, message: String, status: HTTPResponse.Status) async throws -> Response {
+            ServerMetrics.loginFailed(reason: reason)
             let metadata = request.metadata(context: context, instance: server.configuration.instanceID, actor: .system)
             let decision = try await server.execute(
                 [.failAuthentication(AuthenticationFailed(username: username, reason: reason, retryAfter: retryAfter), now: now)],

@@ -117,6 +117,9 @@ struct TokenEndpoint: Sendable {
             guard let issued = events.lazy.compactMap({ event -> TokensIssued? in
                 if case .tokensIssued(let tokens) = event { tokens } else { nil }
             }).first else { throw OAuthError(.serverError, "no token was issued") }
+            if case .refresh = command { ServerMetrics.tokensIssued(grant: "refresh_token") } else {
+                ServerMetrics.tokensIssued(grant: "authorization_code")
+            }
             return Responses.json(try await TokenIssuer(server: server).response(for: issued, state: state, refreshToken: refreshToken))
         }
     }

@@ -129,12 +129,16 @@ public final class BatchingAppender: Service, Sendable {
                 guard !state.pending.isEmpty else { return state.isShuttingDown ? nil : [] }
                 var count = 0
                 var events = 0
+                var taken = 0
                 for pending in state.pending {
                     events += pending.request.events.count
                     if count > 0 && events > maximumBatchEvents { break }
                     count += 1
+                    taken = events
                 }
                 defer { state.pending.removeFirst(count) }
+                AppenderMetrics.queued.record(state.pending.count - count)
+                AppenderMetrics.batchEvents.record(taken)
                 return Array(state.pending.prefix(count))
             }
             guard let batch else { return nil }

@@ -1,0 +1,48 @@
+import Hummingbird
+import Metrics
+import Prometheus
+
+/// Vellum's metrics, in Prometheus's text format at `GET /metrics`: swift-metrics everywhere,
+/// exported by swift-prometheus from one registry per process (swift-metrics is bootstrapped
+/// once). Hummingbird's `MetricsMiddleware` counts requests by route and status and times them
+/// (`hb_requests_total`, `hb_request_duration_seconds`); the appender reports its queue and batch
+/// sizes; the rest is below.
+enum ServerMetrics {
+    /// The process's registry; bootstrapping swift-metrics with it happens on first use.
+    static let registry: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
+    /// Makes sure swift-metrics reports to ``registry``.
+    static func bootstrap() { _ = registry }
+
+    /// Tokens issued, by grant (`authorization_code`, `refresh_token`).
+    static func tokensIssued(grant: String) {
+        Counter(label: "vellum_tokens_issued_total", dimensions: [("grant", grant)]).increment()
+    }
+
+    /// Failed logins, by reason (`wrong_password`, `unknown_user`, `throttled`, …).
+    static func loginFailed(reason: String) {
+        Counter(label: "vellum_login_failures_total", dimensions: [("reason", reason)]).increment()
+    }
+
+    /// 1 while the database answers the readiness probe, 0 otherwise.
+    static let databaseUp = Gauge(label: "vellum_database_up")
+
+    /// Requests answered 503 because the database did not answer within the request timeout.
+    static let requestTimeouts = Counter(label: "vellum_request_timeouts_total")
+}
+
+/// `GET /metrics`: the registry in Prometheus's text exposition format.
+struct MetricsEndpoint: Sendable {
+    func register(on router: Router<some RequestContext>) {
+        router.get("metrics") { _, _ in
+            var response = Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: ServerMetrics.registry.emitToBuffer())))
+            response.headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            response.headers[.cacheControl] = "no-store"
+            return response
+        }
+    }
+}

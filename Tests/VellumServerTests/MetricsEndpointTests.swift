@@ -1,0 +1,37 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+@testable import VellumServer
+import VellumTestSupport
+
+@Suite("Metrics")
+struct MetricsEndpointTests {
+    /// After a flow and a failed login, `/metrics` (Prometheus text format) counts the requests by
+    /// route and status, the tokens by grant, the login failure by reason, and the appender's batches.
+    @Test func aFlowShowsInTheMetrics() async throws {
+        try await TestServer.with { server in
+            let client = try await server.registerClient()
+            try await server.createUser()
+            var browser = Browser(server)
+            _ = try await server.tokens(for: client, browser: &browser)
+            var stranger = Browser(server)
+            let flow = try await stranger.startFlow(clientID: client.clientID)
+            _ = try await stranger.logIn(flow: flow, password: "not the password")
+
+            let (status, type, text) = try await server.client.execute(uri: "/metrics", method: .get) { response in
+                (response.status, response.headers[.contentType], String(buffer: response.body))
+            }
+            #expect(status == .ok)
+            #expect(type?.hasPrefix("text/plain; version=0.0.4") == true)
+            let lines = text.split(separator: "\n").map(String.init)
+            #expect(lines.contains { $0.hasPrefix("hb_requests") && $0.contains(#"http_route="/token""#) && $0.contains(#"http_response_status_code="200""#) },
+                    "requests by route and status")
+            #expect(lines.contains { $0.hasPrefix("http_server_request_duration") }, "request latency")
+            #expect(lines.contains { $0.hasPrefix(#"vellum_tokens_issued_total{grant="authorization_code"}"#) })
+            #expect(lines.contains { $0.hasPrefix("vellum_login_failures_total") && $0.contains("wrong_password") })
+            #expect(lines.contains { $0.hasPrefix("vellum_appender_batch_events") })
+            #expect(!text.contains(client.secret!), "no secret in the metrics")
+        }
+    }
+}
