@@ -34,4 +34,17 @@ struct MetricsEndpointTests {
             #expect(!text.contains(client.secret!), "no secret in the metrics")
         }
     }
+
+    /// The catch-up projections report how far behind the log they are, once they have run.
+    @Test func catchUpLagIsReported() async throws {
+        try await TestServer.with(configure: { $0.sealInterval = 1 }) { server in
+            var text = ""
+            for _ in 0..<50 where !text.contains(#"vellum_catchup_lag_events{projection="sealer"}"#) {
+                try await Task.sleep(for: .milliseconds(100))
+                text = try await server.client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            }
+            #expect(text.contains(#"vellum_catchup_lag_events{projection="sealer"}"#))
+            #expect(text.contains(#"vellum_catchup_lag_seconds{projection="audit_index"}"#))
+        }
+    }
 }

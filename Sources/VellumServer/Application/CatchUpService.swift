@@ -32,6 +32,25 @@ struct CatchUpService: Service {
                 server.logger.error("sealing failed; retrying next round", metadata: ["error": "\(String(reflecting: error))"])
             }
             try await runner.catchUp(index)
+            try await reportLag()
+        }
+    }
+
+    /// How far each catch-up projection is behind the log, in events (counted up to 100,000) and
+    /// in seconds since the oldest event it has not read: `vellum_catchup_lag_events` and
+    /// `vellum_catchup_lag_seconds`, by projection (`sealer`, `audit_index`). Read past each
+    /// checkpoint's position on the primary key: nothing when caught up.
+    private func reportLag() async throws {
+        let rows = try await server.store.client.query("""
+            SELECT c.name, count(e.position)::int8,
+                   COALESCE(extract(epoch FROM now() - min(e.recorded_at)), 0)::float8
+            FROM projection_checkpoints c
+            LEFT JOIN LATERAL (SELECT position, recorded_at FROM events
+                               WHERE position > c.position ORDER BY position LIMIT 100000) e ON true
+            GROUP BY c.name
+            """, logger: server.logger)
+        for try await (name, events, seconds) in rows.decode((String, Int64, Double).self) {
+            ServerMetrics.catchUpLag(projection: name, events: events, seconds: seconds)
         }
     }
 

@@ -5,8 +5,8 @@ import Prometheus
 /// Vellum's metrics, in Prometheus's text format at `GET /metrics`: swift-metrics everywhere,
 /// exported by swift-prometheus from one registry per process (swift-metrics is bootstrapped
 /// once). Hummingbird's `MetricsMiddleware` counts requests by route and status and times them
-/// (`hb_requests_total`, `hb_request_duration_seconds`); the appender reports its queue and batch
-/// sizes; the rest is below.
+/// (`hb_requests`, `http_server_request_duration`); the appender reports its queue
+/// and batch sizes; the rest is below.
 enum ServerMetrics {
     /// The process's registry; bootstrapping swift-metrics with it happens on first use.
     static let registry: PrometheusCollectorRegistry = {
@@ -26,6 +26,12 @@ enum ServerMetrics {
     /// Failed logins, by reason (`wrong_password`, `unknown_user`, `throttled`, …).
     static func loginFailed(reason: String) {
         Counter(label: "vellum_login_failures_total", dimensions: [("reason", reason)]).increment()
+    }
+
+    /// How far a catch-up projection (`sealer`, `audit_index`) is behind the log.
+    static func catchUpLag(projection: String, events: Int64, seconds: Double) {
+        Gauge(label: "vellum_catchup_lag_events", dimensions: [("projection", projection)]).record(events)
+        Gauge(label: "vellum_catchup_lag_seconds", dimensions: [("projection", projection)]).record(seconds)
     }
 
     /// 1 while the database answers the readiness probe, 0 otherwise.
