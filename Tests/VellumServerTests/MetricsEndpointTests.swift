@@ -47,4 +47,39 @@ struct MetricsEndpointTests {
             #expect(text.contains(#"vellum_catchup_lag_seconds{projection="audit_index"}"#))
         }
     }
+
+    /// docs/monitoring's alert rules and dashboard name only series a running server exports.
+    @Test func theAlertsAndTheDashboardNameExportedSeries() async throws {
+        let docs = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appending(path: "docs/monitoring")
+        let dashboard = try Data(contentsOf: docs.appending(path: "grafana-dashboard.json"))
+        #expect((try JSONSerialization.jsonObject(with: dashboard) as? [String: Any])?["panels"] != nil)
+        let texts = [String(decoding: dashboard, as: UTF8.self), try String(contentsOf: docs.appending(path: "alerts.yaml"), encoding: .utf8)]
+        let named = Set(texts.flatMap { text in
+            text.matches(of: /\b(vellum_[a-z_]+|hb_[a-z_]+|http_server_[a-z_]+)/).map { String($0.output.1) }
+        }.map { $0.hasSuffix("_bucket") ? String($0.dropLast("_bucket".count)) : $0 })
+        #expect(named.count >= 8)
+        try await TestServer.with { server in
+            let client = try await server.registerClient()
+            try await server.createUser()
+            var browser = Browser(server)
+            _ = try await server.tokens(for: client, browser: &browser)
+            var stranger = Browser(server)
+            _ = try await stranger.logIn(flow: try await stranger.startFlow(clientID: client.clientID), password: "wrong password")
+            var exported = ""
+            for _ in 0..<50 {
+                exported = try await server.client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+                if exported.contains("vellum_catchup_lag_seconds") && exported.contains("vellum_database_up") { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let series = Set(exported.split(separator: "\n").compactMap { line -> String? in
+                guard !line.hasPrefix("#"), let end = line.firstIndex(where: { $0 == "{" || $0 == " " }) else { return nil }
+                let name = String(line[..<end])
+                return name.hasSuffix("_bucket") ? String(name.dropLast("_bucket".count)) : name
+            })
+            for name in named.sorted() {
+                #expect(series.contains(name), "\(name) is named in docs/monitoring but not exported")
+            }
+        }
+    }
 }

@@ -15,8 +15,12 @@ enum ServerMetrics {
         return registry
     }()
 
-    /// Makes sure swift-metrics reports to ``registry``.
-    static func bootstrap() { _ = registry }
+    /// Makes sure swift-metrics reports to ``registry``, with the counters that may stay at zero
+    /// for a long time exported from the start (an alert on them must find them).
+    static func bootstrap() {
+        _ = registry
+        _ = requestTimeouts
+    }
 
     /// Tokens issued, by grant (`authorization_code`, `refresh_token`).
     static func tokensIssued(grant: String) {
