@@ -35,7 +35,7 @@ public func buildApplication(
     }
 
     let ready = ReadinessGate()
-    let health = DatabaseHealth(client: client, logger: logger)
+    let health = DatabaseHealth(client: client, interval: configuration.readinessProbeInterval, logger: logger)
     let unavailable = Unavailable(pages: server.pages)
     ServerMetrics.bootstrap()
     let router = Router(context: VellumRequestContext.self)

@@ -3,20 +3,22 @@ import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 
-/// Whether the database answers, as `/readyz` reports it: a probe (`SELECT 1`) every quarter of a
-/// second, each given three quarters of a second, so that readiness follows the database within a
-/// second both ways (a load balancer stops sending traffic, then sends it again) and a readiness
+/// Whether the database answers, as `/readyz` reports it: a probe (`SELECT 1`) every
+/// `readinessProbeInterval` (a quarter of a second), each given three quarters of a second, so that
+/// readiness turns 503 within a second of the database going away and 200 as soon as the pool has
+/// reconnected (a load balancer stops sending traffic, then sends it again), and a readiness
 /// request never waits on the pool itself.
 final class DatabaseHealth: Service, Sendable {
     /// 1: the last probe was answered; 0: it was not; -1: no probe has ended yet.
     private let reachable = Atomic<Int8>(-1)
     private let client: PostgresClient
     private let logger: Logger
-    static let interval: Duration = .milliseconds(250)
+    private let interval: Duration
     static let probeLimit: Duration = .milliseconds(750)
 
-    init(client: PostgresClient, logger: Logger) {
+    init(client: PostgresClient, interval: Duration = .milliseconds(250), logger: Logger) {
         self.client = client
+        self.interval = interval
         self.logger = logger
     }
 
@@ -37,7 +39,7 @@ final class DatabaseHealth: Service, Sendable {
             try await client.query("SELECT 1", logger: logger)
         }) != nil
         let previous = reachable.exchange(answered ? 1 : 0, ordering: .relaxed)
-        ServerMetrics.databaseUp.record(answered ? 1 : 0)
+        ServerMetrics.databaseUp(answered)
         if previous >= 0 && (previous == 1) != answered {
             if answered {
                 logger.notice("the database answers again")
@@ -52,7 +54,7 @@ final class DatabaseHealth: Service, Sendable {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await self.probe()
-                try? await Task.sleep(for: Self.interval)
+                try? await Task.sleep(for: self.interval)
             }
         }
     }

@@ -20,7 +20,7 @@ struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
         do {
             return try await racingDeadline(limit) { try await inner.respond(to: request, context: context) }
         } catch is DeadlineExceeded {
-            ServerMetrics.requestTimeouts.increment()
+            ServerMetrics.requestTimedOut()
             logger.warning("request answered 503: no answer within the request timeout",
                            metadata: ["path": "\(request.uri.path)", "timeout": "\(limit)"])
             return unavailable.response(for: request.uri.path)

@@ -64,6 +64,9 @@ public struct ServerConfiguration: Sendable {
     /// (`VELLUM_REQUEST_TIMEOUT`, seconds, default 5): while the database cannot be reached,
     /// clients hear so within this bound.
     public var requestTimeout: Duration = .seconds(5)
+    /// How often the readiness probe asks the database (`/readyz` follows it within this plus
+    /// 0.75 s). Tests that run dozens of servers on one cluster ask less often.
+    public var readinessProbeInterval: Duration = .milliseconds(250)
     /// The clock every decision reads; tests give a manual one.
     public var clock: @Sendable () -> Timestamp = { Timestamp(Date()) }
 

@@ -16,10 +16,11 @@ enum ServerMetrics {
     }()
 
     /// Makes sure swift-metrics reports to ``registry``, with the counters that may stay at zero
-    /// for a long time exported from the start (an alert on them must find them).
+    /// for a long time exported from the start (an alert on them must find them). Handles are made
+    /// at each use, never kept: one made before the bootstrap would stay a no-op for good.
     static func bootstrap() {
         _ = registry
-        _ = requestTimeouts
+        _ = Counter(label: "vellum_request_timeouts_total")
     }
 
     /// Tokens issued, by grant (`authorization_code`, `refresh_token`).
@@ -39,10 +40,10 @@ enum ServerMetrics {
     }
 
     /// 1 while the database answers the readiness probe, 0 otherwise.
-    static let databaseUp = Gauge(label: "vellum_database_up")
+    static func databaseUp(_ answered: Bool) { Gauge(label: "vellum_database_up").record(answered ? 1 : 0) }
 
-    /// Requests answered 503 because the database did not answer within the request timeout.
-    static let requestTimeouts = Counter(label: "vellum_request_timeouts_total")
+    /// A request answered 503 because the database did not answer within the request timeout.
+    static func requestTimedOut() { Counter(label: "vellum_request_timeouts_total").increment() }
 }
 
 /// `GET /metrics`: the registry in Prometheus's text exposition format.

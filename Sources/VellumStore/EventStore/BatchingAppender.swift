@@ -137,8 +137,8 @@ public final class BatchingAppender: Service, Sendable {
                     taken = events
                 }
                 defer { state.pending.removeFirst(count) }
-                AppenderMetrics.queued.record(state.pending.count - count)
-                AppenderMetrics.batchEvents.record(taken)
+                AppenderMetrics.queued(state.pending.count - count)
+                AppenderMetrics.batch(events: taken)
                 return Array(state.pending.prefix(count))
             }
             guard let batch else { return nil }

@@ -21,7 +21,10 @@ struct OutageTests {
         let proxy = try await FaultProxy()
         defer { proxy.stop() }
         let database = proxy.configuration(for: try await TestCluster.makeDatabase())
-        try await TestServer.with(database: database, configure: { $0.requestTimeout = Self.requestTimeout }) { server in
+        try await TestServer.with(database: database, configure: {
+            $0.requestTimeout = Self.requestTimeout
+            $0.readinessProbeInterval = .milliseconds(250)
+        }) { server in
             // Whatever happens, the database comes back: a server cannot shut down while its
             // connections hang on a partition.
             do { try await Self.outage(fault, server: server, proxy: proxy) } catch {

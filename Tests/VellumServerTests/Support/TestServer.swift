@@ -39,6 +39,8 @@ struct TestServer: Sendable {
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         var configuration = ServerConfiguration(port: 0, issuer: "https://vellum.test")
+        // Dozens of servers share the test cluster: their readiness probes need not be frequent.
+        configuration.readinessProbeInterval = .seconds(2)
         configure(&configuration)
         let app = try buildApplication(configuration: configuration, database: database, masterKey: masterKey, logger: TestCluster.logger)
         let issuer = configuration.issuer
