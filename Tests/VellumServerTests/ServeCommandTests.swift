@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Testing
+import VellumCore
 
 /// Runs the real `vellum` binary as an operator would: `vellum serve` on the embedded cluster,
 /// then Ctrl-C (SIGINT).
@@ -51,6 +52,15 @@ struct ServeCommandTests {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// `--version` on the command and on each subcommand, from the one version constant.
+    @Test(arguments: [["--version"], ["serve", "--version"], ["clients", "create", "--version"], ["projections", "rebuild", "--version"]])
+    func everyCommandSaysItsVersion(arguments: [String]) throws {
+        let executable = try #require(Self.executable, "the vellum binary should be built beside the tests")
+        let (status, output) = try Self.run(executable, arguments)
+        #expect(status == 0)
+        #expect(output == VellumVersion.current + "\n")
     }
 
     @Test(.timeLimit(.minutes(2)))
