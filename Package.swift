@@ -138,6 +138,7 @@ let package = Package(
         .target(
             name: "VellumTestSupport",
             dependencies: [
+                "VellumCore",
                 "VellumStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import Foundation
+import VellumCore
 public import Logging
 public import PostgresNIO
 public import VellumStore
@@ -64,7 +65,15 @@ public func withConnection<Result: Sendable>(
     }
 }
 
-/// A small event for tests: type `type`, payload `{"n": n}`.
+/// A small event for tests: type `type`, payload `{"n": n}`, metadata naming a command of its own
+/// (as every production append does), so that an append whose commit outlived the appender's
+/// deadline on a loaded machine is recognised when retried instead of failing as a conflict.
 public func testEvent(_ n: Int, type: String = "TestEventRecorded") -> ProposedEvent {
-    ProposedEvent(type: type, payload: #"{"n": \#(n)}"#, metadata: #"{"actor": "test", "request_id": "r-\#(n)"}"#)
+    ProposedEvent(type: type, payload: #"{"n": \#(n)}"#, metadata: testMetadata(requestID: "r-\(n)"))
+}
+
+/// Event metadata for tests, with a fresh command id.
+public func testMetadata(requestID: String? = nil) -> String {
+    let metadata = EventMetadata(requestID: requestID, instance: "tests", actor: .operator("tests"))
+    return try! EventJSON.encodeValue(metadata.forCommand(UUID().uuidString.lowercased()))
 }

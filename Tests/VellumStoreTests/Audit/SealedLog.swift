@@ -41,7 +41,7 @@ struct SealedLog {
     /// Metadata naming a fresh command: an append whose outcome a slow machine left unknown (its
     /// transaction outlived the appender's deadline, yet committed) is recognised when retried.
     private static func commandMetadata() -> String {
-        #"{"actor": "test", "command_id": "\#(UUID().uuidString.lowercased())"}"#
+        testMetadata()
     }
 
     /// Runs the sealer until it has sealed everything committed (or, with `expectAll` false, once).

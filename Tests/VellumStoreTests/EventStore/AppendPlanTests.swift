@@ -22,7 +22,7 @@ struct AppendPlanTests {
         #expect(plan.heads["s"] == StreamHead(version: 3, hash: plan.rows[2].hash))
         #expect(plan.rows[1].hash == EventHash.compute(
             previous: plan.rows[0].hash, streamID: "s", version: 2, type: "TestEventRecorded",
-            recordedAt: now, payload: testEvent(2).payload, metadata: testEvent(2).metadata))
+            recordedAt: now, payload: testEvent(2).payload, metadata: plan.rows[1].metadata))
     }
 
     @Test func chainsFromTheStoredHead() {
@@ -32,7 +32,7 @@ struct AppendPlanTests {
         #expect(plan.rows.map(\.version) == [5])
         #expect(plan.rows[0].hash == EventHash.compute(
             previous: head.hash, streamID: "s", version: 5, type: "TestEventRecorded",
-            recordedAt: now, payload: testEvent(5).payload, metadata: testEvent(5).metadata))
+            recordedAt: now, payload: testEvent(5).payload, metadata: plan.rows[0].metadata))
     }
 
     @Test func refusedRequestsWriteNothing() {

@@ -15,16 +15,18 @@ struct ProjectionPrunerTests {
         try await TestStore.with { test in
             let now = Timestamp(Date())
             let longAgo = now.adding(seconds: -7 * 86400)
+            // Each flow's append names its command (recognised if retried after an unknown outcome).
+            let commands = ["old": testMetadata(), "live": testMetadata()]
             func issued(_ jti: String, expires: Timestamp) throws -> ProposedEvent {
                 ProposedEvent(type: TokensIssued.type, payload: try EventJSON.encode(TokensIssued(
                     accessTokenID: jti, accessTokenExpiresAt: expires, clientID: "c", subject: "u", scope: Scope(["openid"]),
                     grantType: "authorization_code", issuedAt: expires.adding(seconds: -600),
                     refreshToken: IssuedRefreshToken(hash: SecretHash(of: "r-\(jti)"), expiresAt: expires, familyExpiresAt: expires))),
-                    metadata: "{}")
+                    metadata: commands[jti]!)
             }
             func code(_ name: String, expires: Timestamp) throws -> ProposedEvent {
                 ProposedEvent(type: AuthorizationCodeIssued.type, payload: try EventJSON.encode(AuthorizationCodeIssued(
-                    codeHash: SecretHash(of: name), clientID: "c", expiresAt: expires)), metadata: "{}")
+                    codeHash: SecretHash(of: name), clientID: "c", expiresAt: expires)), metadata: commands[name]!)
             }
             try await test.store.append(to: "flow-old", expected: .noStream, events: [try code("old", expires: longAgo), try issued("old", expires: longAgo)])
             try await test.store.append(to: "flow-live", expected: .noStream, events: [try code("live", expires: now.adding(seconds: 60)),
