@@ -11,13 +11,7 @@ struct MetricsEndpointTests {
     /// route and status, the tokens by grant, the login failure by reason, and the appender's batches.
     @Test func aFlowShowsInTheMetrics() async throws {
         try await TestServer.with { server in
-            let client = try await server.registerClient()
-            try await server.createUser()
-            var browser = Browser(server)
-            _ = try await server.tokens(for: client, browser: &browser)
-            var stranger = Browser(server)
-            let flow = try await stranger.startFlow(clientID: client.clientID)
-            _ = try await stranger.logIn(flow: flow, password: "not the password")
+            let client = try await Self.aFlowAndAFailedLogin(on: server)
 
             let (status, type, text) = try await server.client.execute(uri: "/metrics", method: .get) { response in
                 (response.status, response.headers[.contentType], String(buffer: response.body))
@@ -60,12 +54,7 @@ struct MetricsEndpointTests {
         }.map { $0.hasSuffix("_bucket") ? String($0.dropLast("_bucket".count)) : $0 })
         #expect(named.count >= 8)
         try await TestServer.with { server in
-            let client = try await server.registerClient()
-            try await server.createUser()
-            var browser = Browser(server)
-            _ = try await server.tokens(for: client, browser: &browser)
-            var stranger = Browser(server)
-            _ = try await stranger.logIn(flow: try await stranger.startFlow(clientID: client.clientID), password: "wrong password")
+            _ = try await Self.aFlowAndAFailedLogin(on: server)
             var exported = ""
             for _ in 0..<50 {
                 exported = try await server.client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
@@ -81,5 +70,16 @@ struct MetricsEndpointTests {
                 #expect(series.contains(name), "\(name) is named in docs/monitoring but not exported")
             }
         }
+    }
+
+    /// A complete flow, and a login with the wrong password; returns the client.
+    private static func aFlowAndAFailedLogin(on server: TestServer) async throws -> Administration.NewClient {
+        let client = try await server.registerClient()
+        try await server.createUser()
+        var browser = Browser(server)
+        _ = try await server.tokens(for: client, browser: &browser)
+        var stranger = Browser(server)
+        _ = try await stranger.logIn(flow: try await stranger.startFlow(clientID: client.clientID), password: "not the password")
+        return client
     }
 }

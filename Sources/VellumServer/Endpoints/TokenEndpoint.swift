@@ -23,13 +23,19 @@ struct TokenEndpoint: Sendable {
     private func handle(_ request: Request, _ context: VellumRequestContext) async throws -> Response {
         let form = try await request.formParameters()
         let grantType = form.value("grant_type")
+        // What the grant presents, hashed once: the read below and the decision both use it.
+        let presentedHash: SecretHash? = switch grantType {
+        case "authorization_code": form.value("code").map { SecretHash(of: $0) }
+        case "refresh_token": form.value("refresh_token").map { SecretHash(of: $0) }
+        default: nil
+        }
         // The client's row and the grant's (a code's flow, a refresh token) in one statement.
         let (client, read) = try await server.authenticateClient(request, form: form) { clientID in
-            switch (grantType, form.value("code"), form.value("refresh_token")) {
-            case ("authorization_code", let code?, _) where !code.isEmpty:
-                return try await server.queries.client(clientID, presentingCode: SecretHash(of: code))
-            case ("refresh_token", _, let token?) where !token.isEmpty:
-                return try await server.queries.client(clientID, presentingAccessToken: nil, orRefreshToken: SecretHash(of: token))
+            switch (grantType, presentedHash) {
+            case ("authorization_code", let hash?):
+                return try await server.queries.client(clientID, presentingCode: hash)
+            case ("refresh_token", let hash?):
+                return try await server.queries.client(clientID, presentingAccessToken: nil, orRefreshToken: hash)
             default:
                 return ClientRead(client: try await server.queries.client(clientID))
             }
@@ -43,20 +49,21 @@ struct TokenEndpoint: Sendable {
         }
         switch grantType {
         case "authorization_code":
-            return try await redeemCode(form, client: client, codeFlow: read.codeFlow, request: request, context: context)
+            return try await redeemCode(form, client: client, codeHash: presentedHash, codeFlow: read.codeFlow,
+                                        request: request, context: context)
         case "refresh_token":
-            return try await refresh(form, client: client, token: read.refreshToken, request: request, context: context)
+            return try await refresh(form, client: client, presentedHash: presentedHash, token: read.refreshToken,
+                                     request: request, context: context)
         default:
             throw OAuthError(.unsupportedGrantType, "grant_type '\(grantType)' is not supported")
         }
     }
 
     private func redeemCode(
-        _ form: RequestParameters, client: RegisteredClient, codeFlow: ClientRead.CodeFlow?, request: Request,
-        context: VellumRequestContext
+        _ form: RequestParameters, client: RegisteredClient, codeHash: SecretHash?, codeFlow: ClientRead.CodeFlow?,
+        request: Request, context: VellumRequestContext
     ) async throws -> Response {
-        guard let code = form.value("code"), !code.isEmpty else { throw OAuthError.invalidRequest("code is required") }
-        let codeHash = SecretHash(of: code)
+        guard let codeHash else { throw OAuthError.invalidRequest("code is required") }
         guard let (flowStream, subjectDisabled) = codeFlow else {
             throw OAuthError.invalidGrant("the authorization code is invalid")
         }
@@ -76,14 +83,11 @@ struct TokenEndpoint: Sendable {
 
     /// RFC 6749 §6: a refresh token for new tokens, rotating it.
     private func refresh(
-        _ form: RequestParameters, client: RegisteredClient, token: TokenRecord?, request: Request,
-        context: VellumRequestContext
+        _ form: RequestParameters, client: RegisteredClient, presentedHash: SecretHash?, token: TokenRecord?,
+        request: Request, context: VellumRequestContext
     ) async throws -> Response {
-        guard let presented = form.value("refresh_token"), !presented.isEmpty else {
-            throw OAuthError.invalidRequest("refresh_token is required")
-        }
+        guard let hash = presentedHash else { throw OAuthError.invalidRequest("refresh_token is required") }
         let requestedScope = try form.value("scope").map { text throws(OAuthError) in try Scope(parsing: text) }
-        let hash = SecretHash(of: presented)
         guard let token else {
             throw OAuthError.invalidGrant("the refresh token is invalid")
         }
