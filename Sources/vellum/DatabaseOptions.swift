@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import VellumServer
 import VellumStore
 
 /// The options of every command that touches the database.
@@ -22,6 +23,17 @@ struct DatabaseOptions: ParsableArguments {
 
 /// Environment variables: every option also reads one (DESIGN.md §7).
 enum Environment {
+    /// The log format, checked by the commands that take it.
+    static func logFormat() throws -> LogFormat {
+        guard let text = value("VELLUM_LOG_FORMAT") else { return .text }
+        guard let format = LogFormat(rawValue: text.lowercased()) else {
+            throw ValidationError("VELLUM_LOG_FORMAT must be text or json, not '\(text)'")
+        }
+        return format
+    }
+
+    private static let bootstrapLogging: Void = { ((try? logFormat()) ?? .text).bootstrap() }()
+
     static func value(_ name: String) -> String? {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
         return value
@@ -49,8 +61,10 @@ enum Environment {
         return count
     }
 
-    /// The process's logger; `VELLUM_LOG_LEVEL` sets the level (default info).
+    /// The process's logger; `VELLUM_LOG_LEVEL` sets the level (default info), `VELLUM_LOG_FORMAT`
+    /// the format (`text` or `json`, default text).
     static func logger(label: String = "vellum") -> Logger {
+        _ = bootstrapLogging
         var logger = Logger(label: label)
         logger.logLevel = value("VELLUM_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
         return logger

@@ -27,6 +27,7 @@ struct Serve: AsyncParsableCommand {
         #if os(Linux)
         _ = glibcMallopt(glibcArenaMax, 2)
         #endif
+        _ = try Environment.logFormat()
         let logger = Environment.logger()
         let host = host ?? Environment.value("VELLUM_HOST") ?? "127.0.0.1"
         guard let port = port ?? Environment.value("VELLUM_PORT").map({ Int($0) }) ?? 8080 else {
@@ -54,6 +55,15 @@ struct Serve: AsyncParsableCommand {
         configuration.requestTimeout = try Environment.seconds("VELLUM_REQUEST_TIMEOUT").map { .seconds($0) } ?? configuration.requestTimeout
         configuration.defaultAudience = Environment.value("VELLUM_DEFAULT_AUDIENCE").map { $0.split(separator: " ").map(String.init) }
         configuration.templatesDirectory = Environment.value("VELLUM_TEMPLATES_DIR")
+        if let proxies = Environment.value("VELLUM_TRUSTED_PROXIES") {
+            do { configuration.trustedProxies = try TrustedProxies(parsing: proxies) }
+            catch { throw ValidationError("VELLUM_TRUSTED_PROXIES: \(error)") }
+        }
+        switch Environment.value("VELLUM_ACCESS_LOG")?.lowercased() {
+        case nil, "on", "true", "1": configuration.accessLog = true
+        case "off", "false", "0": configuration.accessLog = false
+        case let other?: throw ValidationError("VELLUM_ACCESS_LOG must be on or off, not '\(other)'")
+        }
         configuration.loginFailuresBeforeDelay = try Environment.count("VELLUM_LOGIN_FAILURES_BEFORE_DELAY")
             ?? configuration.loginFailuresBeforeDelay
         let masterKey = try MasterKey.load(

@@ -75,11 +75,15 @@ struct ServeCommandTests {
         process.arguments = ["serve", "--port", "\(port)", "--data-dir", dataDirectory]
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "VELLUM_DATABASE_URL")
-        environment["VELLUM_LOG_LEVEL"] = "warning"
+        environment["VELLUM_LOG_LEVEL"] = "info"
+        environment["VELLUM_LOG_FORMAT"] = "json"
         process.environment = environment
         // The server must not hold the test runner's output open, and must not outlive a failed test.
+        let logFile = dataDirectory + ".log"
+        FileManager.default.createFile(atPath: logFile, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: logFile) }
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: URL(filePath: logFile))
         try process.run()
         defer { if process.isRunning { process.terminate() } }
 
@@ -90,7 +94,7 @@ struct ServeCommandTests {
             if ready == 200 { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        #expect(ready == 200)
+        #expect(ready == 200, "the server's log ends: \((try? String(contentsOfFile: logFile, encoding: .utf8))?.suffix(2_000) ?? "")")
         #expect(!Self.postgresProcesses(dataDirectory: dataDirectory).isEmpty, "the embedded PostgreSQL should be running")
 
         // The operator CLI works on the same embedded cluster while the server runs on it.
@@ -151,5 +155,12 @@ struct ServeCommandTests {
         #expect(!process.isRunning)
         #expect(process.terminationStatus == 0)
         #expect(Self.postgresProcesses(dataDirectory: dataDirectory).isEmpty, "no PostgreSQL process may be left behind")
+
+        // VELLUM_LOG_FORMAT=json: every line of the server's log is one JSON object.
+        let log = try String(contentsOfFile: logFile, encoding: .utf8).split(separator: "\n")
+        let lines = log.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(!log.isEmpty && lines.count == log.count, "every log line is JSON")
+        #expect(lines.contains { $0["message"] as? String == "ready" })
+        #expect(lines.contains { $0["message"] as? String == "request" && $0["path"] as? String == "/jwks.json" && $0["request_id"] != nil })
     }
 }

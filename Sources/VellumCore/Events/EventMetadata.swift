@@ -19,9 +19,12 @@ public struct Actor: Sendable, Hashable, Codable, CustomStringConvertible {
 
 /// What every event carries besides its payload (DESIGN.md §2): where it came from and who caused it.
 public struct EventMetadata: Sendable, Hashable, Codable {
-    /// The request's id (`X-Request-Id` or generated), shared by every event one request appends.
+    /// Vellum's id of the request, shared by every event one request appends, on every log line the
+    /// request caused and in its response's `X-Request-Id`.
     public var requestID: String?
-    /// The client's IP address as the server saw it.
+    /// The `X-Request-Id` the client sent, if any: its own name for the request, not trusted as Vellum's.
+    public var clientRequestID: String?
+    /// The client's IP address: the TCP peer, or the address a trusted proxy forwarded.
     public var remoteIP: String?
     /// The `User-Agent` header.
     public var userAgent: String?
@@ -34,7 +37,7 @@ public struct EventMetadata: Sendable, Hashable, Codable {
     public var commandID: String?
 
     enum CodingKeys: String, CodingKey {
-        case requestID = "request_id", remoteIP = "remote_ip", userAgent = "user_agent", instance, actor
+        case requestID = "request_id", clientRequestID = "client_request_id", remoteIP = "remote_ip", userAgent = "user_agent", instance, actor
         case commandID = "command_id"
     }
 

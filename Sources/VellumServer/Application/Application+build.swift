@@ -55,8 +55,9 @@ public func buildApplication(
     AssetEndpoints(stylesheet: server.pages.stylesheet).register(on: router)
 
     var application = Application(
-        responder: DeadlineResponder(inner: router.buildResponder(), limit: configuration.requestTimeout,
-                                     unavailable: unavailable, logger: logger),
+        responder: RequestLogResponder(
+            inner: DeadlineResponder(inner: router.buildResponder(), limit: configuration.requestTimeout, unavailable: unavailable),
+            trustedProxies: configuration.trustedProxies, accessLog: configuration.accessLog),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vellum"),
         services: [
             client, health, appender,

@@ -11,7 +11,6 @@ struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
     let inner: Inner
     let limit: Duration
     let unavailable: Unavailable
-    let logger: Logger
 
     func respond(to request: Request, context: Context) async throws -> Response {
         // The health endpoints never wait on the database: no task and timer of their own (a
@@ -21,7 +20,7 @@ struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
             return try await racingDeadline(limit) { try await inner.respond(to: request, context: context) }
         } catch is DeadlineExceeded {
             ServerMetrics.requestTimedOut()
-            logger.warning("request answered 503: no answer within the request timeout",
+            context.logger.warning("request answered 503: no answer within the request timeout",
                            metadata: ["path": "\(request.uri.path)", "timeout": "\(limit)"])
             return unavailable.response(for: request.uri.path)
         }

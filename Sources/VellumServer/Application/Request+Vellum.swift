@@ -16,10 +16,11 @@ extension Request {
 
     /// The event metadata for what this request causes.
     func metadata(context: VellumRequestContext, instance: String, actor: Actor) -> EventMetadata {
-        let requestID = headers[.init("X-Request-Id")!].flatMap { $0.count <= 128 ? $0 : nil } ?? UUID().uuidString.lowercased()
-        return EventMetadata(
-            requestID: requestID, remoteIP: context.remoteAddress?.ipAddress,
+        var metadata = EventMetadata(
+            requestID: context.requestID, remoteIP: context.clientIP,
             userAgent: headers[.userAgent].map { String($0.prefix(512)) }, instance: instance, actor: actor)
+        metadata.clientRequestID = context.clientRequestID
+        return metadata
     }
 }
 

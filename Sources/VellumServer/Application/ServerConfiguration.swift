@@ -67,6 +67,11 @@ public struct ServerConfiguration: Sendable {
     /// How often the readiness probe asks the database (`/readyz` follows it within this plus
     /// 0.75 s). Tests that run dozens of servers on one cluster ask less often.
     public var readinessProbeInterval: Duration = .milliseconds(250)
+    /// Proxies whose `Forwarded` / `X-Forwarded-For` name the client (`VELLUM_TRUSTED_PROXIES`,
+    /// CIDR blocks; default none: the client is the TCP peer).
+    public var trustedProxies = TrustedProxies()
+    /// Whether each request gets an access log line (`VELLUM_ACCESS_LOG`, default on).
+    public var accessLog = true
     /// The clock every decision reads; tests give a manual one.
     public var clock: @Sendable () -> Timestamp = { Timestamp(Date()) }
 

@@ -68,7 +68,7 @@ struct LoginEndpoint: Sendable {
 
         // Too many recent failures for this account (as typed, existing or not) or this address:
         // refused before bcrypt, with the same answer whoever the account is.
-        let keys = [LoginThrottle.accountKey(username), context.remoteAddress?.ipAddress.map(LoginThrottle.addressKey)].compactMap { $0 }
+        let keys = [LoginThrottle.accountKey(username), context.clientIP.map(LoginThrottle.addressKey)].compactMap { $0 }
         let runs = try await server.queries.loginFailures(keys: keys)
         if let wait = [server.accountThrottle.wait(after: runs[keys[0]], now: now),
                        keys.count > 1 ? server.addressThrottle.wait(after: runs[keys[1]], now: now) : nil].compactMap({ $0 }).max() {

@@ -26,23 +26,25 @@ struct TestServer: Sendable {
     /// Runs `body` against a live server (a real listening socket) on a fresh database.
     static func with(
         configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
+        logger: Logger = TestCluster.logger,
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         let database = try await TestCluster.makeDatabase()
-        try await with(database: database, configure: configure, body)
+        try await with(database: database, configure: configure, logger: logger, body)
     }
 
     /// Runs `body` against a live server on `database` (a second instance when one already runs there).
     static func with(
         database: PostgresClient.Configuration,
         configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
+        logger: Logger = TestCluster.logger,
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         var configuration = ServerConfiguration(port: 0, issuer: "https://vellum.test")
         // Dozens of servers share the test cluster: their readiness probes need not be frequent.
         configuration.readinessProbeInterval = .seconds(2)
         configure(&configuration)
-        let app = try buildApplication(configuration: configuration, database: database, masterKey: masterKey, logger: TestCluster.logger)
+        let app = try buildApplication(configuration: configuration, database: database, masterKey: masterKey, logger: logger)
         let issuer = configuration.issuer
         try await withRunningStore(configuration: database) { store in
             try await app.test(.live) { client in
