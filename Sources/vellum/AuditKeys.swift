@@ -55,7 +55,7 @@ struct SealerCommand: AsyncParsableCommand {
         guard let keyFile = auditKeyFile ?? Environment.value("VELLUM_AUDIT_KEY_FILE") else {
             throw ValidationError("pass --audit-key-file (or VELLUM_AUDIT_KEY_FILE): the sealer signs with a key from a file")
         }
-        let interval = try sealInterval ?? Environment.seconds("VELLUM_SEAL_INTERVAL") ?? 1
+        let interval = try sealInterval ?? Environment.seconds(Setting.sealInterval.variable) ?? ServerConfiguration().sealInterval
         guard interval > 0 else { throw ValidationError("--seal-interval must be positive") }
         let checkpoints = checkpointFile ?? Environment.value("VELLUM_CHECKPOINT_FILE")
         try await Database.using(database.location, logger: logger) { opened in

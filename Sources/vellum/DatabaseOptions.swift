@@ -1,16 +1,16 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
 import VellumServer
 import VellumStore
 
 /// The options of every command that touches the database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("database-url"),
-            help: "PostgreSQL URL (env VELLUM_DATABASE_URL). Without one, the embedded cluster in --data-dir is used.")
+    @Option(name: Setting.databaseURL.name, help: Setting.databaseURL.help)
     var databaseURL: String?
 
-    @Option(name: .customLong("data-dir"), help: "Directory of the embedded PostgreSQL cluster (env VELLUM_DATA_DIR, default .vellum).")
+    @Option(name: Setting.dataDir.name, help: Setting.dataDir.help)
     var dataDirectory: String?
 
     /// The embedded cluster's directory, which also holds the generated master key.
@@ -23,16 +23,19 @@ struct DatabaseOptions: ParsableArguments {
 
 /// Environment variables: every option also reads one (DESIGN.md §7).
 enum Environment {
-    /// The log format, checked by the commands that take it.
-    static func logFormat() throws -> LogFormat {
-        guard let text = value("VELLUM_LOG_FORMAT") else { return .text }
-        guard let format = LogFormat(rawValue: text.lowercased()) else {
-            throw ValidationError("VELLUM_LOG_FORMAT must be text or json, not '\(text)'")
+    /// The process's logger in `format` at `level` (`serve` reads both from its settings).
+    static func logger(format: String?, level: String?, label: String = "vellum") throws -> Logger {
+        guard let logFormat = LogFormat(rawValue: format?.lowercased() ?? "text") else {
+            throw ValidationError("VELLUM_LOG_FORMAT must be text or json, not '\(format ?? "")'")
         }
-        return format
+        guard let logLevel = Logger.Level(rawValue: level?.lowercased() ?? "info") else {
+            throw ValidationError("VELLUM_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), not '\(level ?? "")'")
+        }
+        if !bootstrapped.withLock({ done in defer { done = true }; return done }) { logFormat.bootstrap() }
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel
+        return logger
     }
-
-    private static let bootstrapLogging: Void = { ((try? logFormat()) ?? .text).bootstrap() }()
 
     static func value(_ name: String) -> String? {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
@@ -62,11 +65,12 @@ enum Environment {
     }
 
     /// The process's logger; `VELLUM_LOG_LEVEL` sets the level (default info), `VELLUM_LOG_FORMAT`
-    /// the format (`text` or `json`, default text).
+    /// the format (`text` or `json`, default text): both read from the environment only.
     static func logger(label: String = "vellum") -> Logger {
-        _ = bootstrapLogging
-        var logger = Logger(label: label)
-        logger.logLevel = value("VELLUM_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
-        return logger
+        (try? logger(format: value("VELLUM_LOG_FORMAT"), level: value("VELLUM_LOG_LEVEL"), label: label))
+            ?? (try! logger(format: nil, level: nil, label: label))
     }
+
+    /// swift-log takes one bootstrap per process: the first logger made decides the format.
+    private static let bootstrapped = Mutex(false)
 }

@@ -20,7 +20,7 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let logger = Environment.logger()
-            let delay = try activateIn ?? Environment.seconds("VELLUM_KEY_ACTIVATION_DELAY", allowZero: true) ?? 3600
+            let delay = try activateIn ?? Environment.seconds(Setting.keyActivationDelay.variable, allowZero: true) ?? ServerConfiguration().keyActivationDelay
             guard delay >= 0 else { throw ValidationError("--activate-in must not be negative") }
             let masterKey = try MasterKey.load(
                 environment: ProcessInfo.processInfo.environment, dataDirectory: database.dataDirectoryPath, logger: logger)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import VellumServer
 import Foundation
 import VellumCore
 import VellumStore
@@ -22,7 +23,7 @@ struct Projections: AsyncParsableCommand {
 
         func run() async throws {
             let logger = Environment.logger()
-            let pruneAfter = try pruneAfter ?? Environment.seconds("VELLUM_PRUNE_AFTER", allowZero: true) ?? 86400
+            let pruneAfter = try pruneAfter ?? Environment.seconds(Setting.pruneAfter.variable, allowZero: true) ?? ServerConfiguration().pruneAfter
             let cutoff = Timestamp(Date()).adding(seconds: -pruneAfter)
             let swap = !verify
             let start = ContinuousClock.now

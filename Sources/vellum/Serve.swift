@@ -1,23 +1,70 @@
 import ArgumentParser
+import Configuration
 import Foundation
 import Hummingbird
+import Logging
 import VellumServer
 import VellumStore
 
-/// `vellum serve`: migrates the database, then serves until SIGINT or SIGTERM.
+/// `vellum serve`: serves until SIGINT or SIGTERM. Every setting is an option, a `VELLUM_…`
+/// variable and a key of the `--config` file (``Setting``), in that order of precedence.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the authorization server.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the authorization server.",
+        discussion: """
+            Every option can also be given as the environment variable its help names, or as a key of the \
+            JSON file given with --config (the option's name with underscores: {"code_ttl": 120}). The \
+            command line wins over the environment, the environment over the file. VELLUM_MASTER_KEY \
+            (base64) is read from the environment or the file only, never from the command line.
+            """)
 
     @OptionGroup var database: DatabaseOptions
+    @Option(name: Setting.config.name, help: Setting.config.help) var config: String?
+    @Option(name: Setting.host.name, help: Setting.host.help) var host: String?
+    @Option(name: Setting.port.name, help: Setting.port.help) var port: Int?
+    @Option(name: Setting.issuer.name, help: Setting.issuer.help) var issuer: String?
+    @Option(name: Setting.codeTTL.name, help: Setting.codeTTL.help) var codeTTL: Int?
+    @Option(name: Setting.accessTokenTTL.name, help: Setting.accessTokenTTL.help) var accessTokenTTL: Int?
+    @Option(name: Setting.sessionTTL.name, help: Setting.sessionTTL.help) var sessionTTL: Int?
+    @Option(name: Setting.flowTTL.name, help: Setting.flowTTL.help) var flowTTL: Int?
+    @Option(name: Setting.refreshTokenTTL.name, help: Setting.refreshTokenTTL.help) var refreshTokenTTL: Int?
+    @Option(name: Setting.refreshTokenIdleTTL.name, help: Setting.refreshTokenIdleTTL.help) var refreshTokenIdleTTL: Int?
+    @Option(name: Setting.refreshReuseGrace.name, help: Setting.refreshReuseGrace.help) var refreshReuseGrace: Int?
+    @Option(name: Setting.keyActivationDelay.name, help: Setting.keyActivationDelay.help) var keyActivationDelay: Int?
+    @Option(name: Setting.pruneAfter.name, help: Setting.pruneAfter.help) var pruneAfter: Int?
+    @Option(name: Setting.maintenanceInterval.name, help: Setting.maintenanceInterval.help) var maintenanceInterval: Int?
+    @Option(name: Setting.sealInterval.name, help: Setting.sealInterval.help) var sealInterval: Int?
+    @Option(name: Setting.checkpointFile.name, help: Setting.checkpointFile.help) var checkpointFile: String?
+    @Option(name: Setting.auditKeyFile.name, help: Setting.auditKeyFile.help) var auditKeyFile: String?
+    @Option(name: Setting.sealer.name, help: Setting.sealer.help) var sealer: String?
+    @Option(name: Setting.requestTimeout.name, help: Setting.requestTimeout.help) var requestTimeout: Int?
+    @Option(name: Setting.defaultAudience.name, help: Setting.defaultAudience.help) var defaultAudience: String?
+    @Option(name: Setting.templatesDir.name, help: Setting.templatesDir.help) var templatesDir: String?
+    @Option(name: Setting.loginFailuresBeforeDelay.name, help: Setting.loginFailuresBeforeDelay.help) var loginFailuresBeforeDelay: Int?
+    @Option(name: Setting.trustedProxies.name, help: Setting.trustedProxies.help) var trustedProxies: String?
+    @Option(name: Setting.accessLog.name, help: Setting.accessLog.help) var accessLog: String?
+    @Option(name: Setting.logLevel.name, help: Setting.logLevel.help) var logLevel: String?
+    @Option(name: Setting.logFormat.name, help: Setting.logFormat.help) var logFormat: String?
+    @Option(name: Setting.masterKeyFile.name, help: Setting.masterKeyFile.help) var masterKeyFile: String?
 
-    @Option(help: "Address to listen on (env VELLUM_HOST, default 127.0.0.1).")
-    var host: String?
-
-    @Option(help: "Port to listen on (env VELLUM_PORT, default 8080).")
-    var port: Int?
-
-    @Option(help: "Issuer URL (env VELLUM_ISSUER, default http://HOST:PORT).")
-    var issuer: String?
+    /// What the command line gave, by setting.
+    private var given: [(Setting, ConfigContent?)] {
+        func text(_ value: String?) -> ConfigContent? { value.map(ConfigContent.string) }
+        func number(_ value: Int?) -> ConfigContent? { value.map(ConfigContent.int) }
+        return [
+            (.databaseURL, text(database.databaseURL)), (.dataDir, text(database.dataDirectory)),
+            (.host, text(host)), (.port, number(port)), (.issuer, text(issuer)),
+            (.codeTTL, number(codeTTL)), (.accessTokenTTL, number(accessTokenTTL)), (.sessionTTL, number(sessionTTL)),
+            (.flowTTL, number(flowTTL)), (.refreshTokenTTL, number(refreshTokenTTL)), (.refreshTokenIdleTTL, number(refreshTokenIdleTTL)),
+            (.refreshReuseGrace, number(refreshReuseGrace)), (.keyActivationDelay, number(keyActivationDelay)),
+            (.pruneAfter, number(pruneAfter)), (.maintenanceInterval, number(maintenanceInterval)), (.sealInterval, number(sealInterval)),
+            (.checkpointFile, text(checkpointFile)), (.auditKeyFile, text(auditKeyFile)), (.sealer, text(sealer)),
+            (.requestTimeout, number(requestTimeout)), (.defaultAudience, text(defaultAudience)), (.templatesDir, text(templatesDir)),
+            (.loginFailuresBeforeDelay, number(loginFailuresBeforeDelay)), (.trustedProxies, text(trustedProxies)),
+            (.accessLog, text(accessLog)), (.logLevel, text(logLevel)), (.logFormat, text(logFormat)),
+            (.masterKeyFile, text(masterKeyFile)),
+        ]
+    }
 
     func run() async throws {
         // glibc gives each thread that contends for malloc an arena of its own (up to eight per
@@ -27,54 +74,59 @@ struct Serve: AsyncParsableCommand {
         #if os(Linux)
         _ = glibcMallopt(glibcArenaMax, 2)
         #endif
-        _ = try Environment.logFormat()
-        let logger = Environment.logger()
-        let host = host ?? Environment.value("VELLUM_HOST") ?? "127.0.0.1"
-        guard let port = port ?? Environment.value("VELLUM_PORT").map({ Int($0) }) ?? 8080 else {
-            throw ValidationError("VELLUM_PORT must be a port number")
-        }
-        var configuration = ServerConfiguration(host: host, port: port, issuer: issuer ?? Environment.value("VELLUM_ISSUER"))
-        configuration.codeLifetime = try Environment.seconds("VELLUM_CODE_TTL") ?? configuration.codeLifetime
-        configuration.accessTokenLifetime = try Environment.seconds("VELLUM_ACCESS_TOKEN_TTL") ?? configuration.accessTokenLifetime
-        configuration.sessionLifetime = try Environment.seconds("VELLUM_SESSION_TTL") ?? configuration.sessionLifetime
-        configuration.refreshTokenLifetime = try Environment.seconds("VELLUM_REFRESH_TOKEN_TTL") ?? configuration.refreshTokenLifetime
-        configuration.refreshTokenIdleLifetime = try Environment.seconds("VELLUM_REFRESH_TOKEN_IDLE_TTL") ?? configuration.refreshTokenIdleLifetime
-        configuration.refreshReuseGrace = try Environment.seconds("VELLUM_REFRESH_REUSE_GRACE", allowZero: true) ?? configuration.refreshReuseGrace
-        configuration.keyActivationDelay = try Environment.seconds("VELLUM_KEY_ACTIVATION_DELAY", allowZero: true) ?? configuration.keyActivationDelay
-        configuration.pruneAfter = try Environment.seconds("VELLUM_PRUNE_AFTER", allowZero: true) ?? configuration.pruneAfter
-        configuration.maintenanceInterval = try Environment.seconds("VELLUM_MAINTENANCE_INTERVAL") ?? configuration.maintenanceInterval
-        configuration.sealInterval = try Environment.seconds("VELLUM_SEAL_INTERVAL") ?? configuration.sealInterval
-        configuration.checkpointFile = Environment.value("VELLUM_CHECKPOINT_FILE")
-        configuration.auditKeyFile = Environment.value("VELLUM_AUDIT_KEY_FILE")
-        switch Environment.value("VELLUM_SEALER")?.lowercased() {
-        case nil, "on", "true", "1": configuration.sealerEnabled = true
-        case "off", "false", "0": configuration.sealerEnabled = false
-        case let other?: throw ValidationError("VELLUM_SEALER must be on or off, not '\(other)'")
-        }
-        configuration.flowLifetime = try Environment.seconds("VELLUM_FLOW_TTL") ?? configuration.flowLifetime
-        configuration.requestTimeout = try Environment.seconds("VELLUM_REQUEST_TIMEOUT").map { .seconds($0) } ?? configuration.requestTimeout
-        configuration.defaultAudience = Environment.value("VELLUM_DEFAULT_AUDIENCE").map { $0.split(separator: " ").map(String.init) }
-        configuration.templatesDirectory = Environment.value("VELLUM_TEMPLATES_DIR")
-        if let proxies = Environment.value("VELLUM_TRUSTED_PROXIES") {
-            do { configuration.trustedProxies = try TrustedProxies(parsing: proxies) }
-            catch { throw ValidationError("VELLUM_TRUSTED_PROXIES: \(error)") }
-        }
-        switch Environment.value("VELLUM_ACCESS_LOG")?.lowercased() {
-        case nil, "on", "true", "1": configuration.accessLog = true
-        case "off", "false", "0": configuration.accessLog = false
-        case let other?: throw ValidationError("VELLUM_ACCESS_LOG must be on or off, not '\(other)'")
-        }
-        configuration.loginFailuresBeforeDelay = try Environment.count("VELLUM_LOGIN_FAILURES_BEFORE_DELAY")
-            ?? configuration.loginFailuresBeforeDelay
-        let masterKey = try MasterKey.load(
-            environment: ProcessInfo.processInfo.environment, dataDirectory: database.dataDirectoryPath, logger: logger)
+        let settings = try await Settings.load(given: given, file: config ?? Environment.value(Setting.config.variable))
+        let logger = try Environment.logger(format: settings.string(.logFormat), level: settings.string(.logLevel))
+        let configuration = try ServeConfiguration.resolve(settings)
+        let dataDirectory = try settings.string(.dataDir) ?? ".vellum"
+        var keyEnvironment: [String: String] = [:]
+        keyEnvironment["VELLUM_MASTER_KEY"] = try settings.string(.masterKey)
+        keyEnvironment["VELLUM_MASTER_KEY_FILE"] = try settings.string(.masterKeyFile)
+        let masterKey = try MasterKey.load(environment: keyEnvironment, dataDirectory: dataDirectory, logger: logger)
+        let location = DatabaseLocation(url: try settings.string(.databaseURL), dataDirectory: dataDirectory)
 
-        let settings = configuration
-        try await Database.using(database.location, logger: logger) { opened in
+        try await Database.using(location, logger: logger) { opened in
             let application = try buildApplication(
-                configuration: settings, database: opened.configuration, masterKey: masterKey, logger: logger)
+                configuration: configuration, database: opened.configuration, masterKey: masterKey, logger: logger)
             try await application.runService()
         }
+    }
+}
+
+/// The server's configuration from the settings.
+enum ServeConfiguration {
+    static func resolve(_ settings: Settings) throws -> ServerConfiguration {
+        let defaults = ServerConfiguration()
+        let host = try settings.string(.host) ?? defaults.host
+        let port = try settings.int(.port) ?? defaults.port
+        guard (0...65_535).contains(port) else { throw ValidationError("\(Setting.port.variable) must be a port number") }
+        var configuration = ServerConfiguration(host: host, port: port, issuer: try settings.string(.issuer))
+        configuration.codeLifetime = try settings.seconds(.codeTTL) ?? defaults.codeLifetime
+        configuration.accessTokenLifetime = try settings.seconds(.accessTokenTTL) ?? defaults.accessTokenLifetime
+        configuration.sessionLifetime = try settings.seconds(.sessionTTL) ?? defaults.sessionLifetime
+        configuration.flowLifetime = try settings.seconds(.flowTTL) ?? defaults.flowLifetime
+        configuration.refreshTokenLifetime = try settings.seconds(.refreshTokenTTL) ?? defaults.refreshTokenLifetime
+        configuration.refreshTokenIdleLifetime = try settings.seconds(.refreshTokenIdleTTL) ?? defaults.refreshTokenIdleLifetime
+        configuration.refreshReuseGrace = try settings.seconds(.refreshReuseGrace, allowZero: true) ?? defaults.refreshReuseGrace
+        configuration.keyActivationDelay = try settings.seconds(.keyActivationDelay, allowZero: true) ?? defaults.keyActivationDelay
+        configuration.pruneAfter = try settings.seconds(.pruneAfter, allowZero: true) ?? defaults.pruneAfter
+        configuration.maintenanceInterval = try settings.seconds(.maintenanceInterval) ?? defaults.maintenanceInterval
+        configuration.sealInterval = try settings.seconds(.sealInterval) ?? defaults.sealInterval
+        configuration.checkpointFile = try settings.string(.checkpointFile)
+        configuration.auditKeyFile = try settings.string(.auditKeyFile)
+        configuration.sealerEnabled = try settings.flag(.sealer) ?? defaults.sealerEnabled
+        configuration.requestTimeout = try settings.seconds(.requestTimeout).map { .seconds($0) } ?? defaults.requestTimeout
+        configuration.defaultAudience = try settings.string(.defaultAudience).map { $0.split(separator: " ").map(String.init) }
+        configuration.templatesDirectory = try settings.string(.templatesDir)
+        if let count = try settings.int(.loginFailuresBeforeDelay) {
+            guard count > 0 else { throw ValidationError("\(Setting.loginFailuresBeforeDelay.variable) must be a positive whole number") }
+            configuration.loginFailuresBeforeDelay = count
+        }
+        if let proxies = try settings.string(.trustedProxies) {
+            do { configuration.trustedProxies = try TrustedProxies(parsing: proxies) }
+            catch { throw ValidationError("\(Setting.trustedProxies.variable): \(error)") }
+        }
+        configuration.accessLog = try settings.flag(.accessLog) ?? defaults.accessLog
+        return configuration
     }
 }
 

@@ -32,18 +32,19 @@ struct ServeCommandTests {
         return (response as? HTTPURLResponse)?.statusCode
     }
 
-    /// Runs the CLI to completion; returns its exit status and standard output.
-    private static func run(_ executable: URL, _ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
+    /// Runs the CLI to completion; returns its exit status and standard output (with standard
+    /// error when `errors`).
+    private static func run(_ executable: URL, _ arguments: [String], input: String? = nil, errors: Bool = false,
+                            environment extra: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "VELLUM_DATABASE_URL")
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VELLUM_") }
         environment["VELLUM_LOG_LEVEL"] = "error"
-        process.environment = environment
+        process.environment = environment.merging(extra) { $1 }
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        process.standardError = errors ? output : FileHandle.nullDevice
         let stdin = Pipe()
         process.standardInput = stdin
         try process.run()
@@ -63,6 +64,41 @@ struct ServeCommandTests {
         #expect(output == VellumVersion.current + "\n")
     }
 
+    /// Every setting the README lists is in `vellum serve --help`, with its variable.
+    @Test func everySettingIsInTheHelp() throws {
+        let executable = try #require(Self.executable, "the vellum binary should be built beside the tests")
+        let help = try Self.run(executable, ["serve", "--help"]).output.replacingOccurrences(of: "\n", with: " ")
+            .replacingOccurrences(of: "  ", with: " ")
+        let readme = try String(contentsOf: URL(filePath: #filePath).deletingLastPathComponent()
+            .appending(path: "../../README.md").standardized, encoding: .utf8)
+        let documented = Set(readme.matches(of: /`(VELLUM_[A-Z_]+)`/).map { String($0.1) })
+        #expect(documented.count >= 25)
+        for variable in documented.subtracting(["VELLUM_MASTER_KEY"]) {
+            #expect(help.contains(variable), "\(variable) is in the README but not in vellum serve --help")
+        }
+    }
+
+    /// The command line wins over the environment, the environment over the file; a value that
+    /// is not what its setting takes stops the command with the setting's name, before any database.
+    @Test func settingsComeFromTheCommandLineTheEnvironmentAndAFile() throws {
+        let executable = try #require(Self.executable, "the vellum binary should be built beside the tests")
+        let file = FileManager.default.temporaryDirectory.appending(path: "vellum-\(UUID().uuidString.prefix(8)).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(#"{"code_ttl": "soon", "access_log": "maybe", "data_dir": "/nonexistent/never-created"}"#.utf8).write(to: file)
+
+        let fromFile = try Self.run(executable, ["serve", "--config", file.path], errors: true)
+        #expect(fromFile.status != 0 && fromFile.output.contains("VELLUM_CODE_TTL"), "\(fromFile.output)")
+        let fromEnvironment = try Self.run(executable, ["serve", "--config", file.path], errors: true, environment: ["VELLUM_CODE_TTL": "0"])
+        #expect(fromEnvironment.status != 0 && fromEnvironment.output.contains("VELLUM_CODE_TTL must be a positive"), "\(fromEnvironment.output)")
+        let fromCommandLine = try Self.run(executable, ["serve", "--config", file.path, "--code-ttl", "30"], errors: true,
+                                           environment: ["VELLUM_CODE_TTL": "0"])
+        #expect(fromCommandLine.status != 0 && !fromCommandLine.output.contains("VELLUM_CODE_TTL")
+                && fromCommandLine.output.contains("VELLUM_ACCESS_LOG must be on or off"), "\(fromCommandLine.output)")
+        let missing = try Self.run(executable, ["serve", "--config", "/nonexistent.json"], errors: true)
+        #expect(missing.status != 0 && missing.output.contains("--config /nonexistent.json"), "\(missing.output)")
+        #expect(!FileManager.default.fileExists(atPath: "/nonexistent/never-created"))
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func serveStartsTheEmbeddedDatabaseAndStopsItOnInterrupt() async throws {
         let executable = try #require(Self.executable, "the vellum binary should be built beside the tests")
@@ -72,11 +108,13 @@ struct ServeCommandTests {
 
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["serve", "--port", "\(port)", "--data-dir", dataDirectory]
+        let settingsFile = dataDirectory + ".json"
+        try Data(#"{"port": \#(port), "log_format": "json"}"#.utf8).write(to: URL(filePath: settingsFile))
+        defer { try? FileManager.default.removeItem(atPath: settingsFile) }
+        process.arguments = ["serve", "--config", settingsFile, "--data-dir", dataDirectory]
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "VELLUM_DATABASE_URL")
         environment["VELLUM_LOG_LEVEL"] = "info"
-        environment["VELLUM_LOG_FORMAT"] = "json"
         process.environment = environment
         // The server must not hold the test runner's output open, and must not outlive a failed test.
         let logFile = dataDirectory + ".log"
