@@ -39,6 +39,43 @@ struct RoleEnforcementTests {
         }
     }
 
+    /// docs/database-roles.md's grants for a migrating role that cannot create roles, run as
+    /// written on a database whose grants were all taken back: the application role can then
+    /// append and read, as the server does.
+    @Test func theDocumentedManualGrantsLetTheApplicationAppend() async throws {
+        let doc = try String(contentsOf: URL(filePath: #filePath).deletingLastPathComponent()
+            .appending(path: "../../../docs/database-roles.md").standardized, encoding: .utf8)
+        let section = try #require(doc.components(separatedBy: "## When the migrating role cannot create roles").last)
+        let sql = try #require(section.components(separatedBy: "```sql\n").dropFirst().first?.components(separatedBy: "```").first)
+        try await TestStore.with { test in
+            try await withConnection(test.configuration) { connection in
+              do {
+                for revoke in ["REVOKE ALL ON ALL TABLES IN SCHEMA public FROM vellum_app, vellum_auditor",
+                               "REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM vellum_app, vellum_auditor",
+                               "REVOKE ALL ON SCHEMA public FROM vellum_app, vellum_auditor"] {
+                    try await connection.query(PostgresQuery(unsafeSQL: revoke), logger: TestCluster.logger)
+                }
+                // The roles are the cluster's and exist already; every other statement runs as written.
+                for statement in sql.components(separatedBy: ";\n").map({ $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+                where !statement.isEmpty && !statement.hasPrefix("CREATE ROLE") {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: TestCluster.logger)
+                }
+                try await connection.query("SET ROLE vellum_app", logger: TestCluster.logger)
+                try await connection.query("""
+                    INSERT INTO events (stream_id, stream_version, type, recorded_at, payload, metadata, hash)
+                    VALUES ('flow-granted', 1, 'TestEventRecorded', now(), '{}', '{}', decode(repeat('00', 32), 'hex'))
+                    """, logger: TestCluster.logger)
+                try await connection.query("INSERT INTO streams (stream_id, version, head_hash) VALUES ('flow-granted', 1, NULL)",
+                                           logger: TestCluster.logger)
+                try await connection.query("SELECT count(*) FROM events, streams, clients, signing_keys, login_failures",
+                                           logger: TestCluster.logger)
+              } catch let error as PSQLError {
+                Issue.record("\(error.serverInfo?[.message] ?? String(reflecting: error))")
+              }
+            }
+        }
+    }
+
     @Test func theDatabaseAssignsPositionAndTransactionAndBoundsTheTime() async throws {
         try await TestStore.with { test in
             try await test.store.append(to: "flow-a", expected: .noStream, events: [testEvent(1)])
