@@ -56,7 +56,8 @@ public func buildApplication(
 
     var application = Application(
         responder: RequestLogResponder(
-            inner: DeadlineResponder(inner: router.buildResponder(), limit: configuration.requestTimeout, unavailable: unavailable),
+            inner: DeadlineResponder(inner: MethodGuard(inner: router.buildResponder(), routes: router.routes),
+                                     limit: configuration.requestTimeout, unavailable: unavailable),
             trustedProxies: configuration.trustedProxies, accessLog: configuration.accessLog),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vellum"),
         services: [

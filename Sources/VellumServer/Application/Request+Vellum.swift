@@ -35,11 +35,14 @@ enum FormDecoding {
     }
 
     /// `+` is a space and `%XX` a byte; text that is not valid percent-encoded UTF-8 is kept as
-    /// sent. Byte by byte: Foundation's `removingPercentEncoding` was a tenth of the server's time
-    /// on the token endpoints.
+    /// sent. A NUL byte, which no PostgreSQL text can hold, is never decoded: the text is kept as
+    /// sent with any raw NUL written `%00`, so that a client id or username holding one is simply
+    /// unknown. Byte by byte: Foundation's `removingPercentEncoding` was a tenth of the server's
+    /// time on the token endpoints.
     static func decode(_ part: Substring) -> String {
         let utf8 = part.utf8
-        guard utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else { return String(part) }
+        guard utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") || $0 == 0 }) else { return String(part) }
+        func asSent() -> String { String(decoding: utf8.flatMap { $0 == 0 ? Array("%00".utf8) : [$0] }, as: UTF8.self) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(utf8.count)
         var index = utf8.startIndex
@@ -50,16 +53,17 @@ enum FormDecoding {
             case UInt8(ascii: "+"):
                 bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
-                guard index != utf8.endIndex, let high = hexValue(utf8[index]) else { return String(part) }
+                guard index != utf8.endIndex, let high = hexValue(utf8[index]) else { return asSent() }
                 utf8.formIndex(after: &index)
-                guard index != utf8.endIndex, let low = hexValue(utf8[index]) else { return String(part) }
+                guard index != utf8.endIndex, let low = hexValue(utf8[index]) else { return asSent() }
                 utf8.formIndex(after: &index)
                 bytes.append(high << 4 | low)
             default:
                 bytes.append(byte)
             }
         }
-        return String(validating: bytes, as: UTF8.self) ?? String(part)
+        guard !bytes.contains(0) else { return asSent() }
+        return String(validating: bytes, as: UTF8.self) ?? asSent()
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

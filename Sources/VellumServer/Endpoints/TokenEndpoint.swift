@@ -11,13 +11,8 @@ struct TokenEndpoint: Sendable {
 
     func register(on router: Router<VellumRequestContext>) {
         // An OAuthError thrown here becomes its JSON answer in StorageErrorMiddleware.
+        // Any other method gets 405 with `Allow: POST` from ``MethodGuard``.
         router.post("token") { request, context in try await handle(request, context) }
-        router.on("token", method: .get) { _, _ in
-            var response = Responses.oauthError(.invalidRequest("the token endpoint accepts only POST"))
-            response.status = .methodNotAllowed
-            response.headers[.allow] = "POST"
-            return response
-        }
     }
 
     private func handle(_ request: Request, _ context: VellumRequestContext) async throws -> Response {

@@ -8,6 +8,8 @@ struct FormDecodingTests {
         ("", ""), ("%", "%"), ("%4", "%4"), ("%zz", "%zz"), ("a%4g", "a%4g"),
         // Not UTF-8 once decoded: kept as sent.
         ("%FF", "%FF"), ("a+%C3", "a+%C3"),
+        // A NUL, which no PostgreSQL text holds, is never decoded; a raw one is written %00.
+        ("a%00b", "a%00b"), ("a+b%00", "a+b%00"), ("a\u{0}b", "a%00b"), ("%41\u{0}", "%41%00"),
     ])
     func decodesPercentAndPlus(sent: String, decoded: String) {
         #expect(FormDecoding.decode(sent[...]) == decoded)
