@@ -36,7 +36,7 @@ struct HealthEndpointTests {
             unixSocketPath: "/tmp/vellum-no-such-socket/.s.PGSQL.5432", username: "vellum", password: nil, database: "vellum")
         let router = Router()
         let client = PostgresClient(configuration: unreachable, backgroundLogger: TestCluster.logger)
-        HealthEndpoints(health: DatabaseHealth(client: client, logger: TestCluster.logger)).register(on: router)
+        HealthEndpoints(health: DatabaseHealth(client: client, applicationName: "vellum health test", logger: TestCluster.logger)).register(on: router)
         let app = Application(router: router, services: [client], logger: TestCluster.logger)
         try await app.test(.router) { test in
             try await test.execute(uri: "/healthz", method: .get) { response in

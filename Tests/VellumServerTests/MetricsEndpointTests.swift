@@ -25,6 +25,12 @@ struct MetricsEndpointTests {
             #expect(lines.contains { $0.hasPrefix(#"vellum_tokens_issued_total{grant="authorization_code"}"#) })
             #expect(lines.contains { $0.hasPrefix("vellum_login_failures_total") && $0.contains("wrong_password") })
             #expect(lines.contains { $0.hasPrefix("vellum_appender_batch_events") })
+            func value(_ prefix: String) -> Double {
+                let line = lines.first { $0.hasPrefix(prefix) } ?? ""
+                return Double(line.split(separator: " ").last ?? "") ?? 0
+            }
+            let connections = value(#"vellum_database_connections{state="idle"}"#) + value(#"vellum_database_connections{state="active"}"#)
+            #expect(connections >= 1, "the pool's connections, as the database counts them")
             #expect(!text.contains(client.secret!), "no secret in the metrics")
         }
     }

@@ -3,21 +3,25 @@ import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 
-/// Whether the database answers, as `/readyz` reports it: a probe (`SELECT 1`) every
+/// Whether the database answers, as `/readyz` reports it: a probe every
 /// `readinessProbeInterval` (a quarter of a second), each given three quarters of a second, so that
 /// readiness turns 503 within a second of the database going away and 200 as soon as the pool has
 /// reconnected (a load balancer stops sending traffic, then sends it again), and a readiness
-/// request never waits on the pool itself.
+/// request never waits on the pool itself. The probe reads this instance's connections from
+/// `pg_stat_activity` (by their `application_name`) for `vellum_database_connections{state}`: the
+/// pool's usage as the database sees it (PostgresNIO reports none of its own).
 final class DatabaseHealth: Service, Sendable {
     /// 1: the last probe was answered; 0: it was not; -1: no probe has ended yet.
     private let reachable = Atomic<Int8>(-1)
     private let client: PostgresClient
     private let logger: Logger
     private let interval: Duration
+    private let applicationName: String
     static let probeLimit: Duration = .milliseconds(750)
 
-    init(client: PostgresClient, interval: Duration = .milliseconds(250), logger: Logger) {
+    init(client: PostgresClient, applicationName: String, interval: Duration = .milliseconds(250), logger: Logger) {
         self.client = client
+        self.applicationName = applicationName
         self.interval = interval
         self.logger = logger
     }
@@ -34,10 +38,18 @@ final class DatabaseHealth: Service, Sendable {
     /// Probes once and records the answer.
     @discardableResult
     func probe() async -> Bool {
-        let client = self.client, logger = self.logger
-        let answered = (try? await racingDeadline(Self.probeLimit) {
-            try await client.query("SELECT 1", logger: logger)
-        }) != nil
+        let client = self.client, logger = self.logger, name = applicationName
+        let connections = try? await racingDeadline(Self.probeLimit) {
+            var byState: [String: Int64] = [:]
+            for try await (state, count) in try await client.query("""
+                SELECT coalesce(state, 'unknown'), count(*) FROM pg_stat_activity WHERE application_name = \(name) GROUP BY 1
+                """, logger: logger).decode((String, Int64).self) {
+                byState[state] = count
+            }
+            return byState
+        }
+        let answered = connections != nil
+        if let connections { ServerMetrics.databaseConnections(connections) }
         let previous = reachable.exchange(answered ? 1 : 0, ordering: .relaxed)
         ServerMetrics.databaseUp(answered)
         if previous >= 0 && (previous == 1) != answered {

@@ -40,6 +40,13 @@ enum ServerMetrics {
     }
 
     /// 1 while the database answers the readiness probe, 0 otherwise.
+    /// This instance's connections to the database by state (`active`, `idle`, `idle in transaction`).
+    static func databaseConnections(_ byState: [String: Int64]) {
+        for state in Set(byState.keys).union(["active", "idle", "idle in transaction"]) {
+            Gauge(label: "vellum_database_connections", dimensions: [("state", state)]).record(byState[state] ?? 0)
+        }
+    }
+
     static func databaseUp(_ answered: Bool) { Gauge(label: "vellum_database_up").record(answered ? 1 : 0) }
 
     /// A request answered 503 because the database did not answer within the request timeout.
