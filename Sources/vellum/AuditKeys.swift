@@ -58,6 +58,8 @@ struct SealerCommand: AsyncParsableCommand {
         let interval = try sealInterval ?? Environment.seconds(Setting.sealInterval.variable) ?? ServerConfiguration().sealInterval
         guard interval > 0 else { throw ValidationError("--seal-interval must be positive") }
         let checkpoints = checkpointFile ?? Environment.value("VELLUM_CHECKPOINT_FILE")
+        // SIGINT and SIGTERM shut down gracefully (ServiceLifecycle), releasing the cluster last.
+        ClusterExit.callerHandlesSignals()
         try await Database.using(database.location, logger: logger) { opened in
             try await SealerProcess.run(database: opened.configuration, keyFile: keyFile, interval: interval,
                                         checkpointFile: checkpoints, logger: logger)

@@ -84,6 +84,8 @@ struct Serve: AsyncParsableCommand {
         let masterKey = try MasterKey.load(environment: keyEnvironment, dataDirectory: dataDirectory, logger: logger)
         let location = DatabaseLocation(url: try settings.string(.databaseURL), dataDirectory: dataDirectory)
 
+        // SIGINT and SIGTERM shut down gracefully (ServiceLifecycle), releasing the cluster last.
+        ClusterExit.callerHandlesSignals()
         try await Database.using(location, logger: logger) { opened in
             let application = try buildApplication(
                 configuration: configuration, database: opened.configuration, masterKey: masterKey, logger: logger)

@@ -10,19 +10,10 @@ import VellumCore
 @Suite("vellum serve on the embedded PostgreSQL")
 struct ServeCommandTests {
     /// The `vellum` executable that `swift test` built next to the test bundle.
-    private static var executable: URL? {
-        let bundle = URL(filePath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appending(path: "vellum") }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
+    private static var executable: URL? { Commands.executable("vellum") }
 
     private static func postgresProcesses(dataDirectory: String) -> [String] {
-        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return pids.filter { Int($0) != nil }.compactMap { pid in
-            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
-            let command = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\0", with: " ")
-            return command.contains("postgres") && command.contains(dataDirectory) ? command : nil
-        }
+        Commands.postgresProcesses(dataDirectory: dataDirectory)
     }
 
     private static func status(_ url: URL) async -> Int? {

@@ -27,12 +27,20 @@ struct Export: AsyncParsableCommand {
         let since = try since.map { try parseTime($0, option: "--since") }
         let until = try until.map { try parseTime($0, option: "--until") }
         let start = ContinuousClock.now
-        let count = try await options.withClient { handle in
-            let output = BufferedOutput()
-            defer { output.flush() }
-            return try await LogExporter(client: handle.client, logger: handle.logger).export(since: since, until: until) { line in
-                output.write(line)
+        let count: Int
+        do {
+            count = try await options.withClient { handle in
+                let output = BufferedOutput()
+                let count = try await LogExporter(client: handle.client, logger: handle.logger).export(since: since, until: until) { line in
+                    try output.write(line)
+                }
+                try output.flush()
+                return count
             }
+        } catch is OutputClosed {
+            // The reader went away (`| head`): a normal end for a filter. The cluster was released
+            // on the way out; exit as a process killed by SIGPIPE would, without a word.
+            throw ExitCode(141)
         }
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -40,18 +48,34 @@ struct Export: AsyncParsableCommand {
     }
 }
 
-/// Standard output in 256 KiB writes.
+/// Standard output in 256 KiB writes, with `write(2)`: Foundation's `FileHandle.write` traps on
+/// an error, and a closed pipe is one (SIGPIPE is ignored, see ``ClusterExit``).
 final class BufferedOutput: @unchecked Sendable {
-    private var buffer = Data()
+    private var buffer: [UInt8] = []
 
-    func write(_ line: String) {
+    func write(_ line: String) throws(OutputClosed) {
         buffer.append(contentsOf: line.utf8)
         buffer.append(0x0A)
-        if buffer.count >= 256 * 1024 { flush() }
+        if buffer.count >= 256 * 1024 { try flush() }
     }
 
-    func flush() {
-        FileHandle.standardOutput.write(buffer)
-        buffer.removeAll(keepingCapacity: true)
+    func flush() throws(OutputClosed) {
+        defer { buffer.removeAll(keepingCapacity: true) }
+        let complete = buffer.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Foundation.write(STDOUT_FILENO, bytes.baseAddress! + offset, bytes.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if errno != EINTR {
+                    return false
+                }
+            }
+            return true
+        }
+        guard complete else { throw OutputClosed() }
     }
 }
+
+/// Standard output cannot be written any more (its reader closed the pipe).
+struct OutputClosed: Error {}

@@ -42,7 +42,15 @@ public struct EmbeddedPostgres: Sendable {
     /// database exists, and registers this process as a user of the cluster until the returned
     /// lease is released. Blocking work runs on NIO's thread pool.
     public func start(logger: Logger) async throws -> EmbeddedPostgresLease {
-        let lease = try await NIOThreadPool.singleton.runIfActive { try startBlocking(logger: logger) }
+        ClusterExit.starting()
+        let lease: EmbeddedPostgresLease
+        do {
+            lease = try await NIOThreadPool.singleton.runIfActive { try startBlocking(logger: logger) }
+        } catch {
+            ClusterExit.started(nil)
+            throw error
+        }
+        ClusterExit.started(lease)
         try await createDatabaseIfMissing(Self.database, logger: logger)
         return lease
     }
@@ -180,6 +188,12 @@ public final class EmbeddedPostgresLease: Sendable {
     /// As ``release()``, for exit handlers that cannot wait asynchronously.
     @discardableResult
     public func releaseBlocking() throws -> Bool {
+        ClusterExit.released(self)
+        return try stopIfLastUser()
+    }
+
+    /// Stops the cluster unless another process uses it.
+    func stopIfLastUser() throws -> Bool {
         let setupLock = try UsageLock(path: cluster.dataDirectory.appending(path: "setup.lock").path)
         setupLock.lockExclusive()
         defer { setupLock.unlock() }
