@@ -207,6 +207,8 @@ public enum CodeRejection: String, Sendable, Codable, CaseIterable {
     case unexpectedVerifier = "unexpected_verifier"
     /// The user was disabled after the code was issued.
     case userDisabled = "user_disabled"
+    /// The code had been presented with a wrong `code_verifier` before (`verifier_mismatch`).
+    case invalidated
 }
 
 /// Tokens were issued for the flow.

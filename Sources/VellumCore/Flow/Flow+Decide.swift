@@ -91,7 +91,9 @@ public enum Flow {
     }
 
     /// RFC 6749 §4.1.3, RFC 7636 §4.6, RFC 9700 §2.1.1 and §4.2.4, checked in this order: a code
-    /// seen before revokes what it produced; then the client, expiry, redirect URI and verifier.
+    /// seen before revokes what it produced; a code once presented with a wrong verifier is dead
+    /// (it is in the hands of someone without the verifier: a stolen code); then the client,
+    /// expiry, redirect URI and verifier.
     private static func redeem(_ state: FlowState, _ redemption: CodeRedemption) -> FlowDecision {
         guard let request = state.request, let user = state.authentication, let code = state.code,
               let consent = state.consent, code.codeHash == redemption.codeHash else {
@@ -111,6 +113,9 @@ public enum Flow {
             // RFC 6749 §4.1.2, RFC 9700 §4.2.4: everything issued from the code, refresh tokens included.
             return rejected(.alreadyRedeemed, "the authorization code has already been used",
                             revoking: state.liveAccessTokenIDs, revokingRefresh: state.liveRefreshTokenHashes)
+        }
+        if state.codeInvalidated {
+            return rejected(.invalidated, "the authorization code was invalidated: it was presented with a wrong code_verifier")
         }
         if request.clientID != redemption.clientID {
             return rejected(.wrongClient, "the authorization code was issued to another client")

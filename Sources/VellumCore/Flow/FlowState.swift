@@ -35,6 +35,9 @@ public struct FlowState: Sendable, Equatable {
     public private(set) var denied = false
     public private(set) var code: AuthorizationCodeIssued?
     public private(set) var codeRedeemed = false
+    /// The code was presented with a wrong `code_verifier`: whoever holds it lacks the verifier,
+    /// so it is never redeemed (issue 12; docs/token-lifecycle.md).
+    public private(set) var codeInvalidated = false
     public private(set) var accessTokens: [AccessToken] = []
     public private(set) var refreshTokens: [RefreshToken] = []
     /// The refresh token the last `RefreshTokenRotated` retired, until `TokensIssued` names its successor.
@@ -66,8 +69,8 @@ public struct FlowState: Sendable, Equatable {
             code = issued
         case .codeRedeemed:
             codeRedeemed = true
-        case .codeRejected:
-            break
+        case .codeRejected(let rejected):
+            if rejected.reason == .verifierMismatch { codeInvalidated = true }
         case .tokensIssued(let issued):
             accessTokens.append(AccessToken(id: issued.accessTokenID, expiresAt: issued.accessTokenExpiresAt,
                                             scope: issued.scope, revoked: false))

@@ -49,6 +49,16 @@ struct FlowTests {
             codeHash: SecretHash(of: Fixtures.code), clientID: redemption.clientID, reason: reason))])
     }
 
+    @Test func aWrongVerifierKillsTheCodeButAMissingOneDoesNot() {
+        var state = Fixtures.flowWithCode()
+        Flow.decide(state, .redeemCode(Fixtures.redemption(verifier: nil))).events.forEach { state.evolve($0) }
+        #expect(!state.codeInvalidated)
+        Flow.decide(state, .redeemCode(Fixtures.redemption(verifier: String(repeating: "a", count: 43)))).events.forEach { state.evolve($0) }
+        #expect(state.codeInvalidated)
+        #expect(Flow.decide(state, .redeemCode(Fixtures.redemption())).events == [.codeRejected(CodeRedemptionRejected(
+            codeHash: SecretHash(of: Fixtures.code), clientID: "app", reason: .invalidated))])
+    }
+
     @Test func aVerifierWithoutAChallengeIsRejected() {
         let decision = Flow.decide(Fixtures.flowWithCode(challenge: nil), .redeemCode(Fixtures.redemption()))
         #expect(decision.events.first == .codeRejected(CodeRedemptionRejected(

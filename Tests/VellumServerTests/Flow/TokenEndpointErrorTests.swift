@@ -28,14 +28,29 @@ struct TokenEndpointErrorTests {
             var browser = Browser(server)
             let (flow, code) = try await browser.authorize(clientID: client.clientID)
             let basic = (client.clientID, client.secret!)
-            try await expectInvalidGrant(try await server.token(TestServer.codeForm(code, verifier: String(repeating: "x", count: 43)), basic: basic),
-                                         "verifier_mismatch", flow: flow, server: server)
             try await expectInvalidGrant(try await server.token(TestServer.codeForm(code, verifier: nil), basic: basic),
                                          "missing_verifier", flow: flow, server: server)
             try await expectInvalidGrant(try await server.token(TestServer.codeForm(code, redirectURI: "https://app.example/other"), basic: basic),
                                          "redirect_uri_mismatch", flow: flow, server: server)
-            // None of these burned the code: the right request still succeeds.
+            // Neither burned the code: the right request still succeeds.
             #expect(try await server.token(TestServer.codeForm(code), basic: basic).status == .ok)
+        }
+    }
+
+    /// A code presented with a wrong verifier is in the hands of someone without the verifier:
+    /// it never redeems afterwards, even with the right one.
+    @Test func aWrongVerifierInvalidatesTheCode() async throws {
+        try await TestServer.with { server in
+            let client = try await server.registerClient()
+            try await server.createUser()
+            var browser = Browser(server)
+            let (flow, code) = try await browser.authorize(clientID: client.clientID)
+            let basic = (client.clientID, client.secret!)
+            try await expectInvalidGrant(try await server.token(TestServer.codeForm(code, verifier: String(repeating: "x", count: 43)), basic: basic),
+                                         "verifier_mismatch", flow: flow, server: server)
+            try await expectInvalidGrant(try await server.token(TestServer.codeForm(code), basic: basic),
+                                         "invalidated", flow: flow, server: server)
+            #expect(try await server.flowEventTypes(flow).filter { $0 == "TokensIssued" }.isEmpty)
         }
     }
 
