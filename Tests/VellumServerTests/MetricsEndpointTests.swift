@@ -78,7 +78,8 @@ struct MetricsEndpointTests {
         }
     }
 
-    /// A complete flow, and a login with the wrong password; returns the client.
+    /// A complete flow, a login with the wrong password and a token request with a wrong client
+    /// secret; returns the client.
     private static func aFlowAndAFailedLogin(on server: TestServer) async throws -> Administration.NewClient {
         let client = try await server.registerClient()
         try await server.createUser()
@@ -86,6 +87,7 @@ struct MetricsEndpointTests {
         _ = try await server.tokens(for: client, browser: &browser)
         var stranger = Browser(server)
         _ = try await stranger.logIn(flow: try await stranger.startFlow(clientID: client.clientID), password: "not the password")
+        _ = try await server.token([("grant_type", "refresh_token"), ("refresh_token", "r")], basic: (client.clientID, "not the secret"))
         return client
     }
 }

@@ -42,4 +42,15 @@ public enum ClientAuthentication {
             throw failure
         }
     }
+
+    /// Why `presented` does not authenticate as `client` (for the log and metrics, never the
+    /// answer): `unknown_client`, `client_disabled`, `wrong_method` or `wrong_secret`.
+    public static func failureReason(_ presented: PresentedClientCredentials, client: RegisteredClient?) -> String {
+        guard let client else { return "unknown_client" }
+        if client.disabled { return "client_disabled" }
+        switch (presented, client.authMethod) {
+        case (.basic, .clientSecretBasic), (.post, .clientSecretPost), (.none, .none): return "wrong_secret"
+        default: return "wrong_method"
+        }
+    }
 }

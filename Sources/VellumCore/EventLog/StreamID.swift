@@ -23,6 +23,9 @@ public struct StreamID: Hashable, Sendable, CustomStringConvertible {
     /// The flow stream of `id`.
     public static func flow(_ id: String) -> StreamID { StreamID(.flow, id) }
 
+    /// The client stream of `id`.
+    public static func client(_ id: String) -> StreamID { StreamID(.client, id) }
+
     /// `<kind>-<id>`, as the log has it.
     public var description: String { "\(kind.rawValue)-\(id)" }
 

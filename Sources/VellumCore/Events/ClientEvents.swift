@@ -82,3 +82,29 @@ public struct ClientEnabled: Event {
 
     public init(clientID: String) { self.clientID = clientID }
 }
+
+/// Requests that named the client failed to authenticate as it (RFC 6749 §2.3): a wrong secret,
+/// another method than its own, or the client disabled. Bounded: each instance appends at most
+/// one for the first failure of a client in an interval and one with the count of the rest, so
+/// that an unauthenticated caller cannot grow the log without limit. The requests' addresses are
+/// in the metadata of the first; `failures` counts them all.
+public struct ClientAuthenticationFailed: Event {
+    public static let type = "ClientAuthenticationFailed"
+    public var clientID: String
+    /// How many requests failed, from `since` to `until`.
+    public var failures: Int
+    /// The failures by reason: `wrong_secret`, `wrong_method`, `client_disabled`.
+    public var reasons: [String: Int]
+    public var since: Timestamp
+    public var until: Timestamp
+
+    enum CodingKeys: String, CodingKey { case clientID = "client_id", failures, reasons, since, until }
+
+    public init(clientID: String, reasons: [String: Int], since: Timestamp, until: Timestamp) {
+        self.clientID = clientID
+        self.failures = reasons.values.reduce(0, +)
+        self.reasons = reasons
+        self.since = since
+        self.until = until
+    }
+}

@@ -19,6 +19,8 @@ struct AuthorizationServer: Sendable {
     let passwordWork = WorkLimiter(permits: System.coreCount, maximumWaiting: 32)
     /// Flow states between a flow's steps (``FlowStateCache``).
     let flowStates = FlowStateCache()
+    /// Failed client authentications waiting to be recorded (``ClientAuthenticationFailures``).
+    let clientAuthenticationFailures = ClientAuthenticationFailures()
     /// Throttles logins per account and per client address (``LoginThrottle``).
     var accountThrottle: LoginThrottle { LoginThrottle(threshold: configuration.loginFailuresBeforeDelay) }
     /// Addresses are shared (NAT, proxies): they get four times the account's allowance.

@@ -27,6 +27,7 @@ struct MaintenanceService: Service {
         try await server.keys.maintain(
             now: now, tokenLifetime: tokenLifetime,
             metadata: EventMetadata(instance: configuration.instanceID, actor: .system))
+        await server.appendClientAuthenticationFailures(server.clientAuthenticationFailures.due(now: now), logger: server.logger)
         let report = try await pruner.prune(before: Timestamp(microsecondsSinceEpoch: now.microsecondsSinceEpoch - configuration.pruneAfter * 1_000_000))
         if report.total > 0 {
             server.logger.info("pruned projections", metadata: [

@@ -29,6 +29,11 @@ enum ServerMetrics {
     }
 
     /// Failed logins, by reason (`wrong_password`, `unknown_user`, `throttled`, …).
+    /// Failed client authentications, by reason (`wrong_secret`, `wrong_method`, `client_disabled`, `unknown_client`).
+    static func clientAuthenticationFailed(reason: String) {
+        Counter(label: "vellum_client_authentication_failures_total", dimensions: [("reason", reason)]).increment()
+    }
+
     static func loginFailed(reason: String) {
         Counter(label: "vellum_login_failures_total", dimensions: [("reason", reason)]).increment()
     }

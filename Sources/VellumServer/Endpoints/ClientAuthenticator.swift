@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import VellumCore
 import VellumStore
 
@@ -9,11 +10,42 @@ extension AuthorizationServer {
     /// `read` reads the client's row together with what the request presents (one round trip);
     /// its answer comes back beside the authenticated client.
     func authenticateClient(
-        _ request: Request, form: RequestParameters, read: (_ clientID: String) async throws -> ClientRead
+        _ request: Request, context: VellumRequestContext, form: RequestParameters, read: (_ clientID: String) async throws -> ClientRead
     ) async throws -> (client: RegisteredClient, read: ClientRead) {
         let presented = try Self.presentedCredentials(authorization: request.headers[.authorization], form: form)
         let read = try await read(presented.clientID)
-        return (try ClientAuthentication.authenticate(presented, client: read.client), read)
+        do {
+            return (try ClientAuthentication.authenticate(presented, client: read.client), read)
+        } catch {
+            await recordFailedAuthentication(presented, client: read.client, request: request, context: context)
+            throw error
+        }
+    }
+
+    /// Counts the failure, and records it on the client's stream (bounded: ``ClientAuthenticationFailures``)
+    /// when the client exists. A failure to record is logged; the caller still hears `invalid_client`.
+    private func recordFailedAuthentication(_ presented: PresentedClientCredentials, client: RegisteredClient?,
+                                            request: Request, context: VellumRequestContext) async {
+        let reason = ClientAuthentication.failureReason(presented, client: client)
+        ServerMetrics.clientAuthenticationFailed(reason: reason)
+        guard let client else { return }
+        let records = clientAuthenticationFailures.record(
+            clientID: client.clientID, reason: reason, at: now,
+            metadata: request.metadata(context: context, instance: configuration.instanceID, actor: .system))
+        await appendClientAuthenticationFailures(records, logger: context.logger)
+    }
+
+    /// Appends `records` to their clients' streams.
+    func appendClientAuthenticationFailures(_ records: [ClientAuthenticationFailures.Record], logger: Logger) async {
+        for record in records {
+            do {
+                try await store.append(to: StreamID.client(record.event.clientID).description, expected: .any,
+                                       events: [try ProposedEvent(record.event, metadata: EventJSON.encodeValue(record.metadata))])
+            } catch {
+                logger.error("recording a failed client authentication failed",
+                             metadata: ["client_id": "\(record.event.clientID)", "error": "\(String(reflecting: error))"])
+            }
+        }
     }
 
     static func presentedCredentials(authorization: String?, form: RequestParameters) throws -> PresentedClientCredentials {

@@ -14,7 +14,7 @@ struct IntrospectionEndpoint: Sendable {
     }
 
     private func handle(_ request: Request, _ context: VellumRequestContext) async throws -> Response {
-        let (_, client, token) = try await server.tokenRequest(request)
+        let (_, client, token) = try await server.tokenRequest(request, context: context)
         guard let record = token, record.clientID == client.clientID, record.isActive(at: server.now) else {
             return Responses.json(["active": false])
         }

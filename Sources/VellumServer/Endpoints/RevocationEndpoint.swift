@@ -15,7 +15,7 @@ struct RevocationEndpoint: Sendable {
     }
 
     private func handle(_ request: Request, _ context: VellumRequestContext) async throws -> Response {
-        let (form, client, token) = try await server.tokenRequest(request)
+        let (form, client, token) = try await server.tokenRequest(request, context: context)
         if let hint = form.value("token_type_hint"), !["access_token", "refresh_token"].contains(hint) {
             throw OAuthError(.unsupportedTokenType, "token_type_hint must be access_token or refresh_token")
         }

@@ -25,7 +25,7 @@ struct TokenEndpoint: Sendable {
         default: nil
         }
         // The client's row and the grant's (a code's flow, a refresh token) in one statement.
-        let (client, read) = try await server.authenticateClient(request, form: form) { clientID in
+        let (client, read) = try await server.authenticateClient(request, context: context, form: form) { clientID in
             switch (grantType, presentedHash) {
             case ("authorization_code", let hash?):
                 return try await server.queries.client(clientID, presentingCode: hash)

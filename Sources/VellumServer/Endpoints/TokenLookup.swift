@@ -10,10 +10,10 @@ extension AuthorizationServer {
     /// access token (its signature verified against the published keys, then by `jti`) and an
     /// opaque refresh token (by hash). `token_type_hint` (RFC 7009 §2.1, RFC 7662 §2.1) may thus be
     /// wrong without cost; the server must search every kind anyway when it is.
-    func tokenRequest(_ request: Request) async throws -> (form: RequestParameters, client: RegisteredClient, token: TokenRecord?) {
+    func tokenRequest(_ request: Request, context: VellumRequestContext) async throws -> (form: RequestParameters, client: RegisteredClient, token: TokenRecord?) {
         let form = try await request.formParameters()
         let token = form.value("token").flatMap { $0.isEmpty ? nil : $0 }
-        let (client, read) = try await authenticateClient(request, form: form) { clientID in
+        let (client, read) = try await authenticateClient(request, context: context, form: form) { clientID in
             guard let token else { return ClientRead(client: try await queries.client(clientID)) }
             let jti = await verifiedAccessToken(token)?.jti
             return try await queries.client(clientID, presentingAccessToken: jti, orRefreshToken: jti == nil ? SecretHash(of: token) : nil)
