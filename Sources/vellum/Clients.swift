@@ -31,7 +31,7 @@ struct Clients: AsyncParsableCommand {
         @Option(name: .customLong("auth-method"), help: "client_secret_basic (default), client_secret_post, or none (public).")
         var authMethod: String?
 
-        @Option(help: "The scope the client may ask for (default: \"openid profile email\").")
+        @Option(help: "The scope the client may ask for.")
         var scope = "openid profile email"
 
         @Flag(name: .customLong("refresh-tokens"), help: "Allow the refresh_token grant.")

@@ -30,15 +30,16 @@ struct Projections: AsyncParsableCommand {
             let report = try await Database.using(database.location, logger: logger) { opened in
                 try await opened.withClient(logger: logger) { client in
                     try await Migrator(client: client, logger: logger).requireCurrent()
+                    let shown = TerminalProgress(swap ? "rebuild" : "verify", total: try await TerminalProgress.eventTotal(client: client, logger: logger))
+                    defer { shown.finish() }
                     return try await ProjectionRebuilder(client: client, logger: logger).rebuild(swap: swap, pruneCutoff: cutoff) { progress in
-                        let count = progress.events
-                        if count % 100_000 < 10_000 { FileHandle.standardError.write(Data("replayed \(count) events…\n".utf8)) }
+                        shown.update(Int64(progress.events))
                     }
                 }
             }
             let elapsed = ContinuousClock.now - start
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            print("events:  \(report.events) in \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", Double(report.events) / max(seconds, 0.001))) events/s)")
+            print("\(verify ? "replayed" : "rebuilt from"): \(report.events) events in \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", Double(report.events) / max(seconds, 0.001))) events/s)")
             for table in report.tables {
                 let status = table.matches ? "same" : "DIFFERENT: \(table.missingLive) row(s) only rebuilt, \(table.extraLive) only live"
                 print("\(table.table.padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(table.rows).padding(toLength: 9, withPad: " ", startingAt: 0)) \(status)")

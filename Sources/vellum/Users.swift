@@ -18,15 +18,11 @@ struct Users: AsyncParsableCommand {
         @Option(help: "The login name.")
         var username: String
 
-        @Flag(name: .customLong("password-stdin"), help: "Read the password from the first line of standard input (required).")
-        var passwordStdin = false
+        /// Required, and shown so in the usage line: passwords are never taken as arguments.
+        @Flag var password: PasswordSource
 
         @Flag(help: "Print one JSON object.")
         var json = false
-
-        func validate() throws {
-            guard passwordStdin else { throw ValidationError("pass --password-stdin: passwords are never taken as arguments") }
-        }
 
         func run() async throws {
             let (username, password) = (username, try PasswordInput.read())
@@ -110,12 +106,8 @@ struct Users: AsyncParsableCommand {
         @Option(name: .customLong("user"), help: "The user id or username.")
         var user: String
 
-        @Flag(name: .customLong("password-stdin"), help: "Read the password from the first line of standard input (required).")
-        var passwordStdin = false
-
-        func validate() throws {
-            guard passwordStdin else { throw ValidationError("pass --password-stdin: passwords are never taken as arguments") }
-        }
+        /// Required, and shown so in the usage line: passwords are never taken as arguments.
+        @Flag var password: PasswordSource
 
         func run() async throws {
             let (user, password) = (user, try PasswordInput.read())
@@ -124,5 +116,16 @@ struct Users: AsyncParsableCommand {
             }
             print("password changed; \(outcome.endedSessions.count) session(s) ended")
         }
+    }
+}
+
+/// Where a password comes from: standard input only (`--password-stdin`).
+enum PasswordSource: String, EnumerableFlag {
+    case passwordStdin
+
+    static func name(for value: PasswordSource) -> NameSpecification { .customLong("password-stdin") }
+
+    static func help(for value: PasswordSource) -> ArgumentHelp? {
+        "Read the password from the first line of standard input (required: passwords are never taken as arguments)."
     }
 }

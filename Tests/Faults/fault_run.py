@@ -389,7 +389,7 @@ class Servers:
             time.sleep(0.05)
         raise SetupError(f"instance {instance.name} not ready within {limit} s; log: {instance.logs[-1]}")
 
-    def stop(self, instance: Instance, grace: float = 60) -> int | None:
+    def stop(self, instance: Instance, grace: float = 60, on_timeout=None) -> int | None:
         process = instance.process
         if process is None or process.poll() is not None:
             return process.returncode if process else None
@@ -397,7 +397,10 @@ class Servers:
         try:
             return process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            log(f"instance {instance.name} did not stop within {grace} s; killing it")
+            log(f"instance {instance.name} did not stop within {grace} s of SIGTERM")
+            if on_timeout:
+                on_timeout(instance)
+            log(f"killing instance {instance.name}")
             process.kill()
             return process.wait()
 
@@ -592,15 +595,16 @@ class Worker(threading.Thread):
 
     def redeem(self, code: str, verifier: str, which: int) -> None:
         """POST /token for `code` until it is answered: refused goes to the other instance at once
-        (nothing was sent); a lost answer (dropped, 503) is retried after Retry-After, and then
-        invalid_grant is explained (the first redemption committed, the retry revoked its tokens)."""
+        (nothing was sent); a lost answer (dropped, 503) is retried after Retry-After on the other
+        instance, as a balancer would, and then invalid_grant is explained (the first redemption
+        committed, and the retry revoked its tokens)."""
         run = self.run_
         with run.lock:
             run.codes.append(sha256_hex(code))
         uncertain = False
         started = time.monotonic()
         attempts = 0
-        while time.monotonic() - started < 45:
+        while time.monotonic() - started < 30:
             attempts += 1
             answer, record = self.call(which, "POST", "/token", backchannel=True, fields={
                 "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, "code_verifier": verifier},
@@ -626,6 +630,7 @@ class Worker(threading.Thread):
                 return
             if answer.status == 503 and record.retry_after:
                 uncertain = True
+                which = 1 - which
                 time.sleep(min(float(record.retry_after), 2.0))
                 continue
             if answer.status == 400 and uncertain and b"invalid_grant" in answer.body:
@@ -635,7 +640,7 @@ class Worker(threading.Thread):
             if record.outcome != "FAIL":
                 self.fail(record, f"/token answered {answer.status}: {answer.text[:200]}")
             return
-        self.fail(record, "the code could not be redeemed within 45 s")
+        self.fail(record, "the code could not be redeemed within 30 s")
 
     def run(self) -> None:
         try:
@@ -730,6 +735,7 @@ class FaultRun:
         self.workers: list[Worker] = []
         self.pollers: list[ReadinessPoller] = []
         self.cleaned = False
+        self.probe_results: list[str] = []
         self.cluster = Cluster(self.data_dir)
         port_a, port_b = free_port(), free_port()
         while port_b == port_a:
@@ -1028,6 +1034,11 @@ class FaultRun:
 
     def check_requests(self) -> dict:
         requests = self.run_.requests
+        # Between the faults both instances said ready: a 503 there means one did not recover.
+        for r in requests:
+            if r.phase in ("steady", "after") and r.status == 503 and r.outcome != "FAIL":
+                r.outcome, r.reason = "FAIL", (f"503 in the {r.phase} phase, after both instances were ready again "
+                                               f"(answered after {r.duration:.2f} s)")
         failed = [r for r in requests if r.outcome == "FAIL"]
         for worker in self.workers:
             if worker.failure:
@@ -1228,6 +1239,8 @@ class FaultRun:
         log("load stopped")
         for poller in self.pollers:
             poller.stop.set()
+        probes = self.probe_results = self.attempt("probing each instance", self.probe_appends, [])
+        log("after the load: " + "; ".join(probes))
         request_summary = self.attempt("checking the requests", self.check_requests, {"failed": "?"})
         tokens_checked = self.attempt("introspection", self.check_introspection, 0)
         log(f"introspected {tokens_checked} tokens")
@@ -1253,7 +1266,8 @@ class FaultRun:
         codes = {}
         threads = []
         for instance in (self.a, self.b):
-            t = threading.Thread(target=lambda i=instance: codes.__setitem__(i.name, self.servers.stop(i)))
+            t = threading.Thread(target=lambda i=instance: codes.__setitem__(
+                i.name, self.servers.stop(i, grace=self.args.stop_grace, on_timeout=self.diagnose)))
             t.start()
             threads.append(t)
         for t in threads:
@@ -1265,6 +1279,76 @@ class FaultRun:
         self.check(all(code == 0 for code in codes.values()), f"the instances' exit statuses on SIGTERM: {codes}")
         return (f"A and B stopped on SIGTERM (exit {codes.get('A')}, {codes.get('B')}); the cluster's {len(processes)} "
                 f"processes are gone: {not alive}")
+
+    def diagnose(self, instance: Instance) -> None:
+        """What a hung instance is doing: its sessions in pg_stat_activity, its metrics, and its
+        threads (gdb), into DATA/diagnostics-<name>.txt; the sessions also into the failures."""
+        pid = instance.process.pid
+        parts = []
+        try:
+            sessions = self.cluster.psql(
+                "SELECT pid, state, wait_event_type || ':' || wait_event, now() - xact_start, now() - state_change, "
+                "left(regexp_replace(query, '\\s+', ' ', 'g'), 160) FROM pg_stat_activity "
+                f"WHERE application_name LIKE 'vellum %:{pid}' ORDER BY state")
+        except Exception as error:
+            sessions = f"(pg_stat_activity unreadable: {error})"
+        parts.append("pg_stat_activity (pid|state|wait|in transaction for|in state for|query):\n" + sessions)
+        self.failures.append(f"instance {instance.name} (pid {pid}) hung on SIGTERM; its database sessions:\n      "
+                             + (sessions.replace("\n", "\n      ") or "(none)"))
+        metrics = http_status(instance.port, "/healthz", timeout=2)
+        parts.append(f"/healthz: {metrics}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", instance.port, timeout=5)
+            connection.request("GET", "/metrics")
+            text = connection.getresponse().read().decode()
+            parts.append("/metrics (vellum_*):\n" + "\n".join(l for l in text.splitlines() if l.startswith("vellum_")))
+        except (OSError, http.client.HTTPException) as error:
+            parts.append(f"/metrics: {error!r}")
+        gdb = shutil.which("gdb")
+        if gdb:
+            try:
+                traced = subprocess.run([gdb, "-p", str(pid), "-batch", "-ex", "thread apply all bt 12"],
+                                        capture_output=True, text=True, timeout=120)
+                parts.append("gdb thread apply all bt 12:\n" + traced.stdout[-200000:])
+            except subprocess.TimeoutExpired:
+                parts.append("gdb: timed out")
+        path = os.path.join(self.data_dir, f"diagnostics-{instance.name}.txt")
+        with open(path, "w") as f:
+            f.write("\n\n".join(parts) + "\n")
+        log(f"diagnostics of {instance.name} in {path}")
+
+    def probe_appends(self) -> list[str]:
+        """After the load, with a signed-in session: authorize -> token on each instance (both append)."""
+        self.run_.phase = "after"
+        worker = self.workers[0]
+        prober = Worker(self.run_, worker.index, worker.username)
+        prober.jar.update(worker.jar)
+        results = []
+        for which, instance in enumerate(self.run_.instances):
+            verifier, challenge = pkce_pair()
+            state = secrets.token_urlsafe(8)
+            answer, record = prober.call(which, "GET", prober.authorize_query(state, challenge))
+            code = prober.code_from(answer.header("location") or "", state) if answer and answer.status == 303 else None
+            if not code:
+                results.append(f"{instance.name}: /authorize answered {record.status or record.error} after {record.duration:.2f} s")
+                self.check(False, f"after the load, {instance.name} cannot start a flow: /authorize answered "
+                                  f"{record.status or record.error} after {record.duration:.2f} s")
+                continue
+            with self.run_.lock:
+                self.run_.codes.append(sha256_hex(code))
+            answer, record = prober.call(which, "POST", "/token", backchannel=True, fields={
+                "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, "code_verifier": verifier},
+                headers={"Authorization": basic(self.run_.client_id, self.run_.client_secret)})
+            if answer is not None and answer.status == 200:
+                access = json.loads(answer.body)["access_token"]
+                with self.run_.lock:
+                    self.run_.tokens.append(Received(access, jwt_claims(access)["jti"], sha256_hex(code), instance.name, record.start))
+                results.append(f"{instance.name}: authorize {record.duration:.3f} s, token 200")
+            else:
+                results.append(f"{instance.name}: /token answered {record.status or record.error} after {record.duration:.2f} s")
+                self.check(False, f"after the load, {instance.name} cannot redeem a code: /token answered "
+                                  f"{record.status or record.error} after {record.duration:.2f} s")
+        return results
 
     def cleanup(self, keep: bool) -> None:
         if self.cleaned:
@@ -1313,14 +1397,14 @@ class FaultRun:
             if not of_phase:
                 continue
             spans = [(s, e) for n, _, s, e in self.phases if n == name]
-            span = sum(e - s for s, e in spans)
+            length = sum(e - s for s, e in spans)
             statuses = collections.Counter(str(r.status) if r.status else r.error.split(" ")[0] for r in of_phase)
             outcomes = collections.Counter(r.outcome for r in of_phase if r.outcome != "ok")
             latency = max((r.duration for r in of_phase if r.status), default=0)
             text = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
             if outcomes:
                 text += " | " + ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items()))
-            print(f"  {name:<12} {span:>11.1f} s {len(of_phase):>8}  {text:<50} {latency:.3f} s")
+            print(f"  {name:<12} {length:>11.1f} s {len(of_phase):>8}  {text:<50} {latency:.3f} s")
         answered = [r for r in requests if r.status]
         during_faults = [r for r in requests if r.phase in {p[0] for p in fault_phases}]
         unavailable = [r for r in requests if r.status == 503]
@@ -1354,6 +1438,7 @@ class FaultRun:
         for line in verify:
             print(f"  {line}")
         print(f"  projections rebuild --verify: {projections}")
+        print(f"  one flow per instance after the load: {'; '.join(self.probe_results)}")
         print(f"  {stopped}")
         if errors:
             print("  errors the instances logged (expected under these faults; the requests above are what is judged):")
@@ -1399,6 +1484,7 @@ def main() -> int:
     parser.add_argument("--exhaust-hold", type=float, default=8.0, help="seconds every connection slot stays taken")
     parser.add_argument("--disk-hold", type=float, default=5.0, help="seconds B's checkpoint disk stays full")
     parser.add_argument("--readyz-limit", type=float, default=1.0, help="seconds /readyz may take to follow the database")
+    parser.add_argument("--stop-grace", type=float, default=30.0, help="seconds an instance may take to stop on SIGTERM")
     parser.add_argument("--keep", action="store_true", help="keep the data directory and the servers' logs")
     args = parser.parse_args()
     for tool in ("vellum", "vellum-audit"):

@@ -31,8 +31,14 @@ struct Export: AsyncParsableCommand {
         do {
             count = try await options.withClient { handle in
                 let output = BufferedOutput()
+                let progress = TerminalProgress(
+                    "export", total: since == nil && until == nil ? try await TerminalProgress.eventTotal(client: handle.client, logger: handle.logger) : nil)
+                defer { progress.finish() }
+                var lines: Int64 = 0
                 let count = try await LogExporter(client: handle.client, logger: handle.logger).export(since: since, until: until) { line in
                     try output.write(line)
+                    lines += 1
+                    if lines % 10_000 == 0 { progress.update(lines) }
                 }
                 try output.flush()
                 return count

@@ -39,9 +39,11 @@ struct Verify: AsyncParsableCommand {
         let start = ContinuousClock.now
         let (report, pinned) = try await options.withClient { handle in
             let pinned = try await Self.resolve(auditKeys, handle: handle)
+            let progress = TerminalProgress("verify", total: try await TerminalProgress.eventTotal(client: handle.client, logger: handle.logger))
+            defer { progress.finish() }
             return (try await LogVerifier(client: handle.client, logger: handle.logger).verify(
                 unsealedBefore: cutoff, shippedCheckpoints: shipped, pinnedKeys: pinned, maximumCheckpointSpacing: checkpointEvents,
-                progress: printError), pinned)
+                progress: progress.update), pinned)
         }
         let (streams, seals) = (report.streams, report.seals)
         let elapsed = ContinuousClock.now - start

@@ -77,11 +77,14 @@ struct BenchSigner: CheckpointSigner {
 enum SyntheticFlow {
     /// Appends `count` complete flows (8 events each) from `concurrency` tasks.
     static func append(_ count: Int, concurrency: Int, to store: EventStore) async throws {
+        let progress = TerminalProgress("flows", total: Int64(count), unit: "flows")
+        defer { progress.finish() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for task in 0..<concurrency {
                 group.addTask {
                     for index in stride(from: task, to: count, by: concurrency) {
                         try await store.append(to: "flow-\(UUID().uuidString.lowercased())", expected: .noStream, events: try events(index))
+                        progress.advance()
                     }
                 }
             }

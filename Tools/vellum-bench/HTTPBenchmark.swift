@@ -39,7 +39,7 @@ struct HTTPBenchmark: AsyncParsableCommand {
     @Option(help: "Seconds per run (at most).")
     var seconds = 20.0
 
-    @Option(name: .customLong("data-dir"), help: "The cluster directory of the server it starts (default .vellum-bench-http).")
+    @Option(name: .customLong("data-dir"), help: "The cluster directory of the server it starts.")
     var dataDirectory = ".vellum-bench-http"
 
     @Option(help: "Port for the server.")

@@ -12,8 +12,8 @@ extension LogVerifier {
         var unsealed = 0
         var firstUnsealed: SealVerifier.OldEvent?
 
-        func reportProgress(_ progress: (String) -> Void) {
-            if chains.events % 100_000 == 0 { progress("\(chains.events) events verified…") }
+        func reportProgress(_ progress: (Int64) -> Void) {
+            if chains.events % 10_000 == 0 { progress(Int64(chains.events)) }
         }
     }
 
@@ -31,7 +31,7 @@ extension LogVerifier {
         }
 
         /// The sealed events in seal order, beside their seals.
-        func walkSealed(_ walk: inout Walk, progress: (String) -> Void) async throws {
+        func walkSealed(_ walk: inout Walk, progress: (Int64) -> Void) async throws {
             // One backend walking the seals' index and fetching each event by position streams the
             // rows in seal order as fast as this process hashes them; left to itself the planner
             // sorts the whole log on disk with parallel workers that take the cores the hashing needs.
@@ -74,7 +74,7 @@ extension LogVerifier {
         }
 
         /// The events with no seal, after the sealed ones.
-        func walkUnsealed(_ rows: PostgresRowSequence, _ walk: inout Walk, progress: (String) -> Void) async throws {
+        func walkUnsealed(_ rows: PostgresRowSequence, _ walk: inout Walk, progress: (Int64) -> Void) async throws {
             for try await row in rows {
                 var cells = RawCells(row)
                 let isOld = try cells.optionalBool() ?? false

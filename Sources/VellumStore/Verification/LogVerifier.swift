@@ -38,11 +38,11 @@ public struct LogVerifier: Sendable {
     ///     be covered by one. When empty, the keys the log itself records are used, which proves the
     ///     log only against itself.
     ///   - maximumCheckpointSpacing: the most seals the sealer lets pass between checkpoints.
-    ///   - progress: called every 100,000 events with a line to show.
+    ///   - progress: called every 10,000 events with the number verified.
     public func verify(unsealedBefore: Timestamp, shippedCheckpoints: [Checkpoint] = [],
                        pinnedKeys: [String: Curve25519.Signing.PublicKey] = [:],
                        maximumCheckpointSpacing: Int64 = Sealer.defaultCheckpointEvents,
-                       progress: @Sendable (String) -> Void = { _ in }) async throws -> Report {
+                       progress: @Sendable (Int64) -> Void = { _ in }) async throws -> Report {
         let logger = logger
         let anchored = !pinnedKeys.isEmpty || !shippedCheckpoints.isEmpty
         return try await client.withSharedSnapshot(logger: logger) { first, second in
