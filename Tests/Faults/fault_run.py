@@ -736,6 +736,7 @@ class FaultRun:
         self.pollers: list[ReadinessPoller] = []
         self.cleaned = False
         self.probe_results: list[str] = []
+        self.shipping_results: list[str] = []
         self.cluster = Cluster(self.data_dir)
         port_a, port_b = free_port(), free_port()
         while port_b == port_a:
@@ -978,6 +979,12 @@ class FaultRun:
         failures_before = self.shipping_failures("B")
         enospc_before = self.shipping_failures("B", ("No space", "Code=28 "))
         seals_before, checkpoints_before = self.seal_state()
+        shipping = self.wait_until(lambda: last_shipped(path)[0] >= checkpoints_before, 5, step=0.1)
+        if not self.check(shipping is not None, f"before its disk was filled, B was not shipping: its file ends at seal "
+                                                f"{last_shipped(path)[0]}, the database's checkpoints reach {checkpoints_before}"):
+            self.faults.append({"fault": "full disk for B's checkpoint file (tmpfs filled)",
+                                "detail": "not injected: B had stopped shipping checkpoints before"})
+            return
         self.filler = os.path.join(self.tmpfs, "filler")
         written = 0
         descriptor = os.open(self.filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -1171,6 +1178,48 @@ class FaultRun:
                 "revoked_unheard": revoked_unheard, "lost": len(missing_codes) + len(missing_tokens) + len(incomplete),
                 "half_written": len(half_written), "flows_checked": len({token_issued.get(t.jti) for t in self.run_.tokens})}
 
+    def phase_at(self, moment: float) -> str:
+        for name, _, start, end in self.phases:
+            if start <= moment <= end:
+                return name
+        return "between phases"
+
+    def check_shipping(self) -> list[str]:
+        """Each sealing instance ships every committed checkpoint, whoever signed it: after the
+        load both files must reach the database's last checkpoint within a few seconds. One that
+        does not shows when that instance's catch-up service (sealing, shipping, audit index) stopped."""
+        files = [(self.a, self.a.checkpoint_file)] + ([(self.b, self.b.checkpoint_file)] if self.tmpfs else [])
+        target = self.seal_state()[1]
+        self.wait_until(lambda: all(last_shipped(path)[0] >= target for _, path in files), 10, step=0.2)
+        results = []
+        for instance, path in files:
+            seal, signed = last_shipped(path)
+            if seal >= target:
+                results.append(f"{instance.name}: shipped through seal {seal}")
+                continue
+            when = f"+{signed:.1f} s, in phase {self.phase_at(signed)!r}" if signed is not None else "before any"
+            results.append(f"{instance.name}: STOPPED at seal {seal} (signed {when}); the database signed through {target}")
+            self.check(False, f"{instance.name}'s catch-up service stopped: its checkpoint file ends at seal {seal} "
+                              f"(signed {when}) while the database holds checkpoints through seal {target}, and it logged no "
+                              f"failure since ({self.catchup_errors(instance, signed)})")
+        return results
+
+    def catchup_errors(self, instance: Instance, since: float | None) -> str:
+        kinds = collections.Counter()
+        for path in instance.logs:
+            with open(path, errors="replace") as f:
+                for line in f:
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        continue
+                    message = entry.get("message", "")
+                    if any(k in message for k in ("sealing failed", "catch-up projections failed", "shipping checkpoints failed")):
+                        moment = datetime.datetime.fromisoformat(entry["time"].replace("Z", "+00:00")).timestamp() - WALL_AT_T0
+                        if since is None or moment >= since:
+                            kinds[message.split(";")[0]] += 1
+        return ", ".join(f"{k}: {v}" for k, v in kinds.items()) or "no sealing, catch-up or shipping error logged"
+
     def check_verify(self) -> list[str]:
         results = []
         files = [("A", self.a.checkpoint_file)] + ([("B", self.b.checkpoint_file)] if self.tmpfs else [])
@@ -1246,6 +1295,8 @@ class FaultRun:
         log(f"introspected {tokens_checked} tokens")
         log_summary = self.attempt("reading the log", self.check_log, {})
         log(f"read the log: {log_summary.get('events')} events")
+        shipping = self.shipping_results = self.attempt("checking the checkpoint files", self.check_shipping, [])
+        log("checkpoint files: " + "; ".join(shipping))
         verify = self.attempt("vellum-audit verify", self.check_verify, [])
         projections = self.attempt("projections rebuild --verify", self.check_projections, "?")
         errors = self.attempt("reading the servers' logs", self.logged_errors, collections.Counter())
@@ -1435,6 +1486,7 @@ class FaultRun:
                   f"never heard by the client, {log_summary['revoked_unheard']} of them revoked by a retried redemption)")
             print(f"  events lost: {log_summary['lost']} (received codes without AuthorizationCodeIssued, received tokens "
                   "without TokensIssued or a complete flow)")
+        print(f"  checkpoint files (each instance ships every checkpoint): {'; '.join(self.shipping_results)}")
         for line in verify:
             print(f"  {line}")
         print(f"  projections rebuild --verify: {projections}")
@@ -1458,6 +1510,19 @@ def span(interval: tuple[float, float] | None) -> str:
 def within(interval: tuple[float, float] | None, limit: float) -> bool:
     """Within the limit unless the poll proves it was not (it changed only after the limit)."""
     return interval is not None and interval[0] <= limit
+
+
+def last_shipped(path: str) -> tuple[int, float | None]:
+    """The seal of a checkpoint file's last whole line and when it was signed (run time)."""
+    try:
+        with open(path, "rb") as f:
+            lines = [l for l in f.read().split(b"\n")[:-1] if l]
+    except (FileNotFoundError, OSError):
+        return 0, None
+    if not lines:
+        return 0, None
+    last = json.loads(lines[-1])
+    return last["seal_seq"], last["signed_at_us"] / 1e6 - WALL_AT_T0
 
 
 def checkpoint_file_state(path: str) -> tuple[int, bool]:

@@ -39,6 +39,31 @@ struct CommandLineTests {
         }
     }
 
+    /// The README says how to get the binaries, with a script that parses; scripts/test asks no
+    /// XCTest runner (no "Executed 0 tests"), which holds only while no test is an XCTest.
+    @Test func theBinariesCanBeInstalledAndTheTestOutputHasNoXCTestNoise() throws {
+        let root = URL(filePath: #filePath).deletingLastPathComponent().appending(path: "../..").standardized
+        let readme = try String(contentsOf: root.appending(path: "README.md"), encoding: .utf8)
+        #expect(readme.contains("scripts/install") && readme.contains("several minutes"))
+        let install = root.appending(path: "scripts/install").path
+        #expect(FileManager.default.isExecutableFile(atPath: install))
+        let syntax = Process()
+        syntax.executableURL = URL(filePath: "/bin/bash")
+        syntax.arguments = ["-n", install]
+        try syntax.run()
+        syntax.waitUntilExit()
+        #expect(syntax.terminationStatus == 0)
+        let test = try String(contentsOf: root.appending(path: "scripts/test"), encoding: .utf8)
+        let runs = test.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix("swift test") || $0.hasPrefix("exec swift test") }
+        #expect(runs.count == 3 && runs.allSatisfy { $0.contains("--disable-xctest") }, "\(runs)")
+        let sources = FileManager.default.enumerator(atPath: root.appending(path: "Tests").path)?.compactMap { $0 as? String } ?? []
+        for file in sources where file.hasSuffix(".swift") {
+            let text = try String(contentsOf: root.appending(path: "Tests").appending(path: file), encoding: .utf8)
+            #expect(!text.split(separator: "\n").contains("import XCTest"), "\(file) is an XCTest: scripts/test would not run it")
+        }
+    }
+
     @Test func progressLinesGiveTheTotalAndWhatIsLeft() {
         #expect(TerminalProgress.line(label: "verify", unit: "events", count: 50_000, total: 100_000, elapsed: .seconds(2))
                 == "verify: 50,000 of ~100,000 events (50 %), 25,000/s, about 2 s left")
