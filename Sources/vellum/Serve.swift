@@ -3,6 +3,7 @@ import Configuration
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import VellumServer
 import VellumStore
 
@@ -89,7 +90,13 @@ struct Serve: AsyncParsableCommand {
         try await Database.using(location, logger: logger) { opened in
             let application = try buildApplication(
                 configuration: configuration, database: opened.configuration, masterKey: masterKey, logger: logger)
-            try await application.runService()
+            // Graceful shutdown gets 20 s (requests in flight finish, queued appends are written),
+            // then what is left is cancelled: a service stuck on a query its closed connection
+            // swallowed must not keep the process, and the cluster it stops last, alive.
+            var group = ServiceGroupConfiguration(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            group.maximumGracefulShutdownDuration = .seconds(20)
+            group.maximumCancellationDuration = .seconds(5)
+            try await ServiceGroup(configuration: group).run()
         }
     }
 }

@@ -1,42 +1,50 @@
 #!/usr/bin/env python3
 """Fault injection against two live `vellum serve` instances under load (issue 11, item 1).
 
-Two instances share one `--data-dir` (A starts the embedded PostgreSQL cluster, B joins it) and one
-issuer. Eight virtual users, each with a browser session of its own and a remembered consent,
-loop authorize -> token (client_secret_basic, PKCE S256) against them while these faults are
-injected one after the other, with steady load in between:
+Two instances share one `--data-dir` (A starts the embedded PostgreSQL cluster, B joins it; the
+same master key, DATA/master.key, and the same issuer). Eight virtual users, each with a browser
+session of its own (one password login) and a remembered consent, loop authorize -> token
+(client_secret_basic, PKCE S256) against them, half on each, while these faults are injected one
+after the other with a few seconds of steady load in between:
 
-  1. kill      SIGKILL of instance A (the one that started the cluster) under load; its workers
-               fail over to B (connection refused: counted apart, not an answer) until A, restarted
-               on the same port, is ready again. PostgreSQL must survive the kill.
-  2. restart   `pg_ctl restart -m fast` of the cluster.
-  3. outage    `pg_ctl stop -m fast`, the database down for a few seconds, `pg_ctl start`.
-  4. exhaust   max_connections reached: idle connections as a non-superuser role (vellum_server)
-               take every slot; after a few seconds the instances' own connections are terminated
-               too (as the superuser, on a reserved slot), so their pools must reconnect into a full
-               server; then the slots are released.
-  5. disk      A full disk under B's checkpoint file: B's VELLUM_CHECKPOINT_FILE lives on a small
-               tmpfs that is filled up for a few seconds, then emptied. Sealing must go on in the
-               database, B must log the failed shipping and answer as before, and its file must
-               catch up afterwards. (Where no tmpfs can be mounted -- not root -- B's checkpoint
-               file is /dev/full for the whole run instead.)
+  1. kill A      SIGKILL of instance A -- the one that started the cluster -- under load. PostgreSQL
+                 must survive it (it runs in a session of its own). A's workers fail over to B
+                 (connection refused is counted apart: not an answer; a request in flight on A is
+                 "lost with the instance") until A, restarted on the same port, is ready.
+  2. pg restart  `pg_ctl restart -m fast`.
+  3. pg down     `pg_ctl stop -m fast`, the database down for --db-down seconds (3), `pg_ctl start`.
+  4. exhaustion  max_connections reached: idle sessions as a non-superuser (vellum_server, over the
+                 wire protocol) take every slot but the superusers' reserve; halfway through, the
+                 instances' own sessions are terminated (as the superuser, on a reserved slot), so
+                 their pools must reconnect into a full server; then the slots are released.
+  5. disk full   B's VELLUM_CHECKPOINT_FILE lives on a 1 MiB tmpfs mounted for the run; it is filled
+                 for --disk-hold seconds (5), then emptied. Sealing must go on in the database, B
+                 must log the failed shipping and answer as before, and its file must catch up.
+                 (Where no tmpfs can be mounted -- not root -- B's file is /dev/full for the whole run.)
 
-Every request of the load must be answered within VELLUM_REQUEST_TIMEOUT (default 5 s) + 1 s, with
-2xx/3xx, a 4xx its flow explains (invalid_grant for a code whose first redemption's answer was lost),
-or 503 with Retry-After; never another 5xx. /readyz of both instances is polled every 50 ms and must
-follow the database (503 after it goes away, 200 after it is back) within --readyz-limit (1 s).
+Judged during the run: every request of the load answered within VELLUM_REQUEST_TIMEOUT (5 s) + 1 s
+with 2xx/3xx, a 4xx its flow explains (invalid_grant for a code whose first redemption's answer was
+lost), or 503 with Retry-After; never another 5xx; no 503 at all in the steady load between faults
+(both instances said ready again), unless the request was in flight when the next fault began.
+/readyz of both instances, polled every 20 ms, must turn 503 after the database goes away and 200
+after it is back within --readyz-limit (1 s); the database's instants come from its own log.
 
-Afterwards (load stopped, both instances up): every access token a client received introspects
-active; every code and token it received is in the log (the code's hash in AuthorizationCodeIssued,
-the token's jti in TokensIssued) in a flow that reads AuthorizationRequested, UserAuthenticated,
-ConsentGranted, AuthorizationCodeIssued, AuthorizationCodeRedeemed, TokensIssued; no flow is
-half-written (a flow started from a session holds its first four events or none; every
-AuthorizationCodeRedeemed is followed by TokensIssued); `vellum-audit verify` passes against each
-instance's shipped checkpoints; `vellum projections rebuild --verify` finds the projections equal to
-the log. Then both instances stop (SIGTERM) and no process of the cluster may survive.
+Judged afterwards (load stopped, both instances up): one authorize -> token on each instance; every
+access token a client received introspects active; every code and token it received is in the log
+(the code's hash in AuthorizationCodeIssued, the token's jti in TokensIssued) in a flow that reads
+AuthorizationRequested, UserAuthenticated, ConsentGranted, AuthorizationCodeIssued,
+AuthorizationCodeRedeemed, TokensIssued; no flow is half-written (a flow started from a session
+holds its first four events or none; every AuthorizationCodeRedeemed is followed by TokensIssued);
+each instance's checkpoint file reaches the database's last checkpoint (both ship every one);
+`vellum-audit verify --checkpoints` passes against each file; `vellum projections rebuild --verify`
+finds the projections equal to the log. Then both instances get SIGTERM and must exit 0 within
+--stop-grace seconds (an instance that does not is diagnosed -- its sessions in pg_stat_activity,
+its threads with gdb, into DATA/diagnostics-<name>.txt -- and killed), and no process of the
+cluster may survive them.
 
-Usage: python3 Tests/Faults/fault_run.py [--bin-dir .build/debug] [--keep]
-Exit 0 when everything held, 1 otherwise (the data directory is then kept), 2 on a setup error.
+Usage: python3 Tests/Faults/fault_run.py [--bin-dir .build/debug] [--keep]   (scripts/fault-run)
+Exit 0 when everything held, 1 otherwise (the data directory and the servers' logs are then kept),
+2 on a setup error. Standard library only (the HTTP helpers of Tests/Fuzz/vellum_http.py).
 """
 
 from __future__ import annotations
@@ -82,8 +90,12 @@ def now() -> float:
     return time.monotonic() - T0
 
 
+LOG_LOCK = threading.Lock()
+
+
 def log(message: str) -> None:
-    print(f"[{now():7.2f}] {message}", flush=True)
+    with LOG_LOCK:
+        print(f"[{now():7.2f}] {message}", flush=True)
 
 
 class SetupError(Exception):
@@ -564,9 +576,9 @@ class Worker(threading.Thread):
             return None
         return query.get("code", [None])[0]
 
-    def login(self) -> tuple[str, str, str]:
+    def login(self) -> tuple[str, str, int]:
         """The one sign-in of this session: authorize, login page, password, consent (remembered).
-        Returns (code, verifier, state) of that first flow."""
+        Returns the first flow's code and PKCE verifier, and the instance that issued the code."""
         which = self.home
         verifier, challenge = pkce_pair()
         state = secrets.token_urlsafe(8)
@@ -1041,11 +1053,19 @@ class FaultRun:
 
     def check_requests(self) -> dict:
         requests = self.run_.requests
-        # Between the faults both instances said ready: a 503 there means one did not recover.
+        # Between the faults both instances said ready: a 503 there means one did not recover --
+        # unless the request was still in flight when the next fault was injected, having started
+        # at most a second before it.
+        fault_starts = sorted(start for _, kind, start, _ in self.phases if kind == "fault")
         for r in requests:
-            if r.phase in ("steady", "after") and r.status == 503 and r.outcome != "FAIL":
-                r.outcome, r.reason = "FAIL", (f"503 in the {r.phase} phase, after both instances were ready again "
-                                               f"(answered after {r.duration:.2f} s)")
+            if r.phase not in ("steady", "after") or r.status != 503 or r.outcome == "FAIL":
+                continue
+            following = next((t for t in fault_starts if t >= r.start), None)
+            if following is not None and following - r.start <= 1.0 and r.start + r.duration >= following:
+                r.outcome, r.reason = "unavailable", "in flight when the next fault was injected"
+                continue
+            r.outcome, r.reason = "FAIL", (f"503 in the {r.phase} phase, after both instances were ready again "
+                                           f"(answered after {r.duration:.2f} s)")
         failed = [r for r in requests if r.outcome == "FAIL"]
         for worker in self.workers:
             if worker.failure:
@@ -1323,11 +1343,16 @@ class FaultRun:
             threads.append(t)
         for t in threads:
             t.join()
+        killed = [name for name, code in codes.items() if code != 0]
         survivors = self.wait_until(lambda: not [p for p in processes if os.path.exists(f"/proc/{p}")], 10, step=0.1)
         alive = [p for p in processes if os.path.exists(f"/proc/{p}")] + [p for p in self.cluster.processes() if p not in processes]
+        self.check(not killed, f"the instances' exit statuses on SIGTERM: {codes}")
+        if killed:
+            # The last instance to exit stops the cluster; one that had to be killed cannot.
+            return (f"A and B on SIGTERM: exit {codes.get('A')}, {codes.get('B')} ({', '.join(killed)} killed after "
+                    f"{self.args.stop_grace:g} s); the cluster {'was left running, as a killed instance cannot stop it' if alive else 'stopped'}")
         self.check(survivors is not None and not alive, f"PostgreSQL processes of the cluster survived both instances: {alive}")
         self.check(self.cluster.postmaster_pid() is None, "postmaster.pid is still there after both instances stopped")
-        self.check(all(code == 0 for code in codes.values()), f"the instances' exit statuses on SIGTERM: {codes}")
         return (f"A and B stopped on SIGTERM (exit {codes.get('A')}, {codes.get('B')}); the cluster's {len(processes)} "
                 f"processes are gone: {not alive}")
 
@@ -1436,26 +1461,27 @@ class FaultRun:
             print(f"  {i}. {fault['fault']}: {fault['detail']}")
         for note in self.notes:
             print(f"  note: {note}")
-        print("\nrequests by phase (load requests; /readyz polls apart):")
-        print(f"  {'phase':<12} {'time':>13} {'requests':>8}  statuses / outcomes{'':<30} max latency")
-        order = ["setup"] + [p[0] for p in self.phases]
+        print("\nrequests by phase and instance (the load's requests; /readyz polls apart):")
+        print(f"  {'phase':<11} {'time':>7}  {'':<2} {'requests':>8}  {'statuses | outcomes other than ok':<64} {'max latency':>11}")
+        order = ["setup"] + [p[0] for p in self.phases] + ["between", "after"]
         seen = []
         for name in order:
             if name in seen:
                 continue
             seen.append(name)
-            of_phase = [r for r in requests if r.phase == name]
-            if not of_phase:
-                continue
             spans = [(s, e) for n, _, s, e in self.phases if n == name]
             length = sum(e - s for s, e in spans)
-            statuses = collections.Counter(str(r.status) if r.status else r.error.split(" ")[0] for r in of_phase)
-            outcomes = collections.Counter(r.outcome for r in of_phase if r.outcome != "ok")
-            latency = max((r.duration for r in of_phase if r.status), default=0)
-            text = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
-            if outcomes:
-                text += " | " + ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items()))
-            print(f"  {name:<12} {length:>11.1f} s {len(of_phase):>8}  {text:<50} {latency:.3f} s")
+            for instance in ("A", "B"):
+                of_phase = [r for r in requests if r.phase == name and r.instance == instance]
+                if not of_phase:
+                    continue
+                statuses = collections.Counter(str(r.status) if r.status else r.error.split(" ")[0] for r in of_phase)
+                outcomes = collections.Counter(r.outcome for r in of_phase if r.outcome != "ok")
+                latency = max((r.duration for r in of_phase if r.status), default=0)
+                text = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
+                if outcomes:
+                    text += " | " + ", ".join(f"{k}: {v}" for k, v in sorted(outcomes.items()))
+                print(f"  {name:<11} {length:>5.1f} s  {instance:<2} {len(of_phase):>8}  {text:<64} {latency:>9.3f} s")
         answered = [r for r in requests if r.status]
         during_faults = [r for r in requests if r.phase in {p[0] for p in fault_phases}]
         unavailable = [r for r in requests if r.status == 503]

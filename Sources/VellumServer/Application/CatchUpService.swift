@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import VellumCore
 import VellumStore
 
@@ -18,16 +19,16 @@ struct CatchUpService: Service {
         guard await ready.wait() else { return }
         let configuration = server.configuration
         let metadata = EventMetadata(instance: configuration.instanceID, actor: .system)
-        var sealing: SealingRound?
+        let sealing = SealingRoundSlot()
         let index = AuditIndex()
         await repeatUntilShutdown(every: .seconds(configuration.sealInterval), logger: server.logger, what: "catch-up projections") {
             // The audit index goes on even when sealing cannot (a key file unreadable, say).
             do {
-                if configuration.sealerEnabled && sealing == nil {
-                    sealing = SealingRound(runner: runner, signer: try await signer(metadata: metadata), configuration: configuration,
-                                           client: server.store.client, logger: server.logger)
+                if configuration.sealerEnabled && sealing.round == nil {
+                    sealing.round = SealingRound(runner: runner, signer: try await signer(metadata: metadata), configuration: configuration,
+                                                 client: server.store.client, logger: server.logger)
                 }
-                try await sealing?.run()
+                try await sealing.round?.run()
             } catch {
                 server.logger.error("sealing failed; retrying next round", metadata: ["error": "\(String(reflecting: error))"])
             }
@@ -62,5 +63,15 @@ struct CatchUpService: Service {
             return file
         }
         return try await AuditKey.load(store: server.store, masterKey: masterKey, metadata: metadata, logger: server.logger)
+    }
+}
+
+/// The sealing round, made on the first round that can (its key loaded), kept for the next ones.
+private final class SealingRoundSlot: Sendable {
+    private let value = Mutex<SealingRound?>(nil)
+
+    var round: SealingRound? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }

@@ -2,6 +2,7 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
+import VellumStore
 
 /// Whether the database answers, as `/readyz` reports it: a probe every
 /// `readinessProbeInterval` (a quarter of a second), each given three quarters of a second, so that

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import VellumStore
 
 /// Answers every request within `limit` (`VELLUM_REQUEST_TIMEOUT`): a request still waiting
 /// then — on a database that went away, a pool that cannot connect, a network that drops

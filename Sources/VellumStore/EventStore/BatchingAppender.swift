@@ -162,7 +162,7 @@ public final class BatchingAppender: Service, Sendable {
     private func write(_ batch: [Pending], attempt: Int = 0) async {
         let requests = batch.map(\.request)
         do {
-            let outcomes = try await withDeadline(Self.transactionDeadline) {
+            let outcomes = try await racingDeadline(Self.transactionDeadline) {
                 try await self.writeTransaction(requests, afterUnknownOutcome: attempt > 0)
             }
             for (pending, outcome) in zip(batch, outcomes) {
@@ -303,20 +303,3 @@ public final class BatchingAppender: Service, Sendable {
 private struct LostRace: Error {
     var plan: AppendPlan?
 }
-
-/// Runs `body`, failing with ``DeadlineExceeded`` if it takes longer than `limit` (the body is cancelled).
-func withDeadline<Result: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
-    try await withThrowingTaskGroup(of: Result?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let result = first else { throw DeadlineExceeded() }
-        return result
-    }
-}
-
-/// An operation outlived its deadline.
-struct DeadlineExceeded: Error {}

@@ -1,15 +1,23 @@
-import NIOCore
-import NIOPosix
+public import NIOCore
+public import NIOPosix
 import Synchronization
 
 /// An operation outlived its deadline.
-struct DeadlineExceeded: Error {}
+public struct DeadlineExceeded: Error {
+    public init() {}
+}
 
 /// Runs `operation` in a task of its own and returns its result, or throws ``DeadlineExceeded``
 /// once `limit` has passed — without waiting for the operation, which may not heed cancellation
 /// (a query on a connection the network lost, a lease from a pool that cannot connect). The
 /// operation is then cancelled and left to end on its own; its result is dropped.
-func racingDeadline<Result: Sendable>(
+///
+/// A task group cannot do this: it waits for its cancelled child. PostgresNIO (1.33) can leave a
+/// query waiting forever: a query written to a connection that closed a moment before is dropped
+/// by the closed channel, and its reply promise never completes. Under faults (a database restart,
+/// sessions terminated) that froze the appender's writers and the catch-up rounds for good, and
+/// with them graceful shutdown (Tests/Faults/fault_run.py).
+public func racingDeadline<Result: Sendable>(
     _ limit: Duration, on eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any(),
     _ operation: @escaping @Sendable () async throws -> Result
 ) async throws -> Result {
