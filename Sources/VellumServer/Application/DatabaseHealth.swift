@@ -5,12 +5,13 @@ import Synchronization
 import VellumStore
 
 /// Whether the database answers, as `/readyz` reports it: a probe every
-/// `readinessProbeInterval` (a quarter of a second), each given three quarters of a second, so that
+/// `readinessProbeInterval` (a fifth of a second), each given 0.6 s, so that
 /// readiness turns 503 within a second of the database going away and 200 as soon as the pool has
 /// reconnected (a load balancer stops sending traffic, then sends it again), and a readiness
-/// request never waits on the pool itself. The probe reads this instance's connections from
-/// `pg_stat_activity` (by their `application_name`) for `vellum_database_connections{state}`: the
-/// pool's usage as the database sees it (PostgresNIO reports none of its own).
+/// request never waits on the pool itself. Every 25 probes it also reads this instance's
+/// connections from `pg_stat_activity` (by their `application_name`) for
+/// `vellum_database_connections{state}`: the pool's usage as the database sees it (PostgresNIO
+/// reports none of its own).
 final class DatabaseHealth: Service, Sendable {
     /// 1: the last probe was answered; 0: it was not; -1: no probe has ended yet.
     private let reachable = Atomic<Int8>(-1)
@@ -18,9 +19,11 @@ final class DatabaseHealth: Service, Sendable {
     private let logger: Logger
     private let interval: Duration
     private let applicationName: String
-    static let probeLimit: Duration = .milliseconds(750)
+    static let probeLimit: Duration = .milliseconds(600)
+    /// Connections are counted every this many probes (every 5 s at the default interval).
+    static let probesPerConnectionCount = 25
 
-    init(client: PostgresClient, applicationName: String, interval: Duration = .milliseconds(250), logger: Logger) {
+    init(client: PostgresClient, applicationName: String, interval: Duration = .milliseconds(200), logger: Logger) {
         self.client = client
         self.applicationName = applicationName
         self.interval = interval
@@ -36,21 +39,13 @@ final class DatabaseHealth: Service, Sendable {
         }
     }
 
-    /// Probes once and records the answer.
+    /// Probes once (`SELECT 1`) and records the answer.
     @discardableResult
     func probe() async -> Bool {
-        let client = self.client, logger = self.logger, name = applicationName
-        let connections = try? await racingDeadline(Self.probeLimit) {
-            var byState: [String: Int64] = [:]
-            for try await (state, count) in try await client.query("""
-                SELECT coalesce(state, 'unknown'), count(*) FROM pg_stat_activity WHERE application_name = \(name) GROUP BY 1
-                """, logger: logger).decode((String, Int64).self) {
-                byState[state] = count
-            }
-            return byState
-        }
-        let answered = connections != nil
-        if let connections { ServerMetrics.databaseConnections(connections) }
+        let client = self.client, logger = self.logger
+        let answered = (try? await racingDeadline(Self.probeLimit) {
+            try await client.query("SELECT 1", logger: logger)
+        }) != nil
         let previous = reachable.exchange(answered ? 1 : 0, ordering: .relaxed)
         ServerMetrics.databaseUp(answered)
         if previous >= 0 && (previous == 1) != answered {
@@ -63,10 +58,28 @@ final class DatabaseHealth: Service, Sendable {
         return answered
     }
 
+    /// Counts this instance's connections by state into `vellum_database_connections`; apart from
+    /// the probe, so that readiness never waits on `pg_stat_activity`.
+    func countConnections() async {
+        let client = self.client, logger = self.logger, name = applicationName
+        let connections = try? await racingDeadline(Self.probeLimit) {
+            var byState: [String: Int64] = [:]
+            for try await (state, count) in try await client.query("""
+                SELECT coalesce(state, 'unknown'), count(*) FROM pg_stat_activity WHERE application_name = \(name) GROUP BY 1
+                """, logger: logger).decode((String, Int64).self) {
+                byState[state] = count
+            }
+            return byState
+        }
+        if let connections { ServerMetrics.databaseConnections(connections) }
+    }
+
     func run() async throws {
         await cancelWhenGracefulShutdown {
+            var round = 0
             while !Task.isCancelled {
-                await self.probe()
+                if await self.probe(), round % Self.probesPerConnectionCount == 0 { await self.countConnections() }
+                round += 1
                 try? await Task.sleep(for: self.interval)
             }
         }

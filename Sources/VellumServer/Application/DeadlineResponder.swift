@@ -18,7 +18,10 @@ struct DeadlineResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Contex
         // tenth of `/healthz`'s cost).
         if request.uri.path == "/healthz" || request.uri.path == "/readyz" { return try await inner.respond(to: request, context: context) }
         do {
-            return try await racingDeadline(limit) { try await inner.respond(to: request, context: context) }
+            // What the request has not appended by its deadline is not appended (``RequestDeadline``).
+            return try await RequestDeadline.$current.withValue(.now + limit) {
+                try await racingDeadline(limit) { try await inner.respond(to: request, context: context) }
+            }
         } catch is DeadlineExceeded {
             ServerMetrics.requestTimedOut()
             context.logger.warning("request answered 503: no answer within the request timeout",

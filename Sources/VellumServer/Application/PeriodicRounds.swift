@@ -6,7 +6,7 @@ import VellumStore
 /// cancellation. A failed round is logged and tried again next time: background work never takes
 /// the server down. A round that outlives `limit` is abandoned (``racingDeadline``: a query that
 /// a closed connection swallowed never ends) and counts as failed.
-func repeatUntilShutdown(every interval: Duration, limit: Duration = .seconds(120), logger: Logger, what: String,
+func repeatUntilShutdown(every interval: Duration, limit: Duration = .seconds(30), logger: Logger, what: String,
                          _ round: @escaping @Sendable () async throws -> Void) async {
     while !Task.isShuttingDownGracefully && !Task.isCancelled {
         do {

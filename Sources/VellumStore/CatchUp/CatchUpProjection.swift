@@ -26,28 +26,33 @@ public struct CatchUpRunner: Sendable {
     /// up, or another instance holds the projection).
     @discardableResult
     public func runOnce(_ projection: some CatchUpProjection, limit: Int = 5_000) async throws -> Int {
-        try await client.withTransaction(logger: logger) { connection in
-            let locked = try await connection.query(
-                "SELECT pg_try_advisory_xact_lock(hashtextextended(\(projection.name), 7))", logger: logger)
-            var acquired = false
-            for try await value in locked.decode(Bool.self) { acquired = value }
-            guard acquired else { return 0 }
+        let logger = logger
+        // A batch on a connection that closed under it is abandoned after a while rather than
+        // awaited for ever (``outcome(of:within:unlessClosed:)``): the next round goes on.
+        return try await withConnection(of: client, limit: .seconds(10)) { connection in
+            try await connection.withTransaction(logger: logger) { connection in
+                let locked = try await connection.query(
+                    "SELECT pg_try_advisory_xact_lock(hashtextextended(\(projection.name), 7))", logger: logger)
+                var acquired = false
+                for try await value in locked.decode(Bool.self) { acquired = value }
+                guard acquired else { return 0 }
 
-            var cursor = LogCursor.start
-            let stored = try await connection.query(
-                "SELECT tx_id::text, position FROM projection_checkpoints WHERE name = \(projection.name)", logger: logger)
-            for try await (transactionID, position) in stored.decode((String, Int64).self) {
-                cursor = LogCursor(transactionID: UInt64(transactionID) ?? 0, position: position)
+                var cursor = LogCursor.start
+                let stored = try await connection.query(
+                    "SELECT tx_id::text, position FROM projection_checkpoints WHERE name = \(projection.name)", logger: logger)
+                for try await (transactionID, position) in stored.decode((String, Int64).self) {
+                    cursor = LogCursor(transactionID: UInt64(transactionID) ?? 0, position: position)
+                }
+                let events = try await EventStore.readLog(after: cursor, limit: limit, on: connection, logger: logger)
+                guard let last = events.last else { return 0 }
+                try await projection.apply(events, on: connection, logger: logger)
+                try await connection.query("""
+                    INSERT INTO projection_checkpoints (name, tx_id, position)
+                    VALUES (\(projection.name), \(String(last.transactionID))::xid8, \(last.position))
+                    ON CONFLICT (name) DO UPDATE SET tx_id = EXCLUDED.tx_id, position = EXCLUDED.position
+                    """, logger: logger)
+                return events.count
             }
-            let events = try await EventStore.readLog(after: cursor, limit: limit, on: connection, logger: logger)
-            guard let last = events.last else { return 0 }
-            try await projection.apply(events, on: connection, logger: logger)
-            try await connection.query("""
-                INSERT INTO projection_checkpoints (name, tx_id, position)
-                VALUES (\(projection.name), \(String(last.transactionID))::xid8, \(last.position))
-                ON CONFLICT (name) DO UPDATE SET tx_id = EXCLUDED.tx_id, position = EXCLUDED.position
-                """, logger: logger)
-            return events.count
         }
     }
 

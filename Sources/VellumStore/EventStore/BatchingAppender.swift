@@ -19,6 +19,8 @@ public final class BatchingAppender: Service, Sendable {
     private struct Pending {
         let request: AppendRequest
         let continuation: CheckedContinuation<[RecordedEvent], any Error>
+        /// The asking request's ``RequestDeadline``, if any.
+        let deadline: ContinuousClock.Instant?
     }
 
     private struct State {
@@ -76,13 +78,14 @@ public final class BatchingAppender: Service, Sendable {
     /// Appends one request; see ``append(to:expected:events:)``.
     public func append(_ request: AppendRequest) async throws -> [RecordedEvent] {
         guard !request.events.isEmpty else { throw AppendError.empty(streamID: request.streamID) }
+        let deadline = RequestDeadline.current
         return try await withCheckedThrowingContinuation { continuation in
             let writer = state.withLock { state -> CheckedContinuation<Void, Never>? in
                 if state.isShuttingDown {
                     continuation.resume(throwing: AppendError.shuttingDown)
                     return nil
                 }
-                state.pending.append(Pending(request: request, continuation: continuation))
+                state.pending.append(Pending(request: request, continuation: continuation, deadline: deadline))
                 return state.idleWriters.popLast()
             }
             writer?.resume()
@@ -125,8 +128,11 @@ public final class BatchingAppender: Service, Sendable {
     /// The next requests to write, up to the batch limit; nil once shut down and drained.
     private func nextBatch() async -> [Pending]? {
         while true {
-            let batch = state.withLock { state -> [Pending]? in
-                guard !state.pending.isEmpty else { return state.isShuttingDown ? nil : [] }
+            let now = ContinuousClock.now
+            let (batch, expired) = state.withLock { state -> ([Pending]?, [Pending]) in
+                let expired = state.pending.filter { $0.deadline.map { $0 <= now } ?? false }
+                if !expired.isEmpty { state.pending.removeAll { $0.deadline.map { $0 <= now } ?? false } }
+                guard !state.pending.isEmpty else { return (state.isShuttingDown ? nil : [], expired) }
                 var count = 0
                 var events = 0
                 var taken = 0
@@ -139,8 +145,9 @@ public final class BatchingAppender: Service, Sendable {
                 defer { state.pending.removeFirst(count) }
                 AppenderMetrics.queued(state.pending.count - count)
                 AppenderMetrics.batch(events: taken)
-                return Array(state.pending.prefix(count))
+                return (Array(state.pending.prefix(count)), expired)
             }
+            for pending in expired { pending.continuation.resume(throwing: AppendError.expired(streamID: pending.request.streamID)) }
             guard let batch else { return nil }
             if !batch.isEmpty { return batch }
             await withCheckedContinuation { continuation in
@@ -162,9 +169,7 @@ public final class BatchingAppender: Service, Sendable {
     private func write(_ batch: [Pending], attempt: Int = 0) async {
         let requests = batch.map(\.request)
         do {
-            let outcomes = try await racingDeadline(Self.transactionDeadline) {
-                try await self.writeTransaction(requests, afterUnknownOutcome: attempt > 0)
-            }
+            let outcomes = try await writeTransactionWithinDeadline(requests, afterUnknownOutcome: attempt > 0)
             for (pending, outcome) in zip(batch, outcomes) {
                 pending.continuation.resume(with: outcome)
             }
@@ -179,7 +184,35 @@ public final class BatchingAppender: Service, Sendable {
                            metadata: ["requests": "\(batch.count)", "attempt": "\(attempt + 1)", "error": "\(String(reflecting: error))"])
             // A short pause first: the pool learns of the closed connection before it is asked for another.
             try? await Task.sleep(for: .milliseconds(attempt == 0 ? 50 : 200 * attempt))
-            for pending in batch { await write([pending], attempt: attempt + 1) }
+            for pending in batch {
+                // A retry is a new transaction: not for a request that has been answered meanwhile.
+                if let deadline = pending.deadline, deadline <= .now {
+                    pending.continuation.resume(throwing: AppendError.expired(streamID: pending.request.streamID))
+                } else {
+                    await write([pending], attempt: attempt + 1)
+                }
+            }
+        }
+    }
+
+    /// Runs ``writeTransaction(_:afterUnknownOutcome:)``; past ``transactionDeadline`` it is cancelled
+    /// and its outcome awaited (a retry must know whether it committed), except when the connection
+    /// it runs on has closed: PostgresNIO (1.33) drops a statement written to a connection that closed
+    /// a moment before and never completes it, and the database rolls back a transaction whose
+    /// connection is gone, so nothing of it can commit any more. It is then abandoned (the batch
+    /// counts as failed, and is retried); waiting for it froze the appender for good after a
+    /// database restart (Tests/Faults/fault_run.py).
+    private func writeTransactionWithinDeadline(
+        _ requests: [AppendRequest], afterUnknownOutcome: Bool
+    ) async throws -> [Result<[RecordedEvent], AppendError>] {
+        let connection = ConnectionInUse()
+        let work = Task { try await self.writeTransaction(requests, afterUnknownOutcome: afterUnknownOutcome, connection: connection) }
+        do {
+            return try await outcome(of: work, within: Self.transactionDeadline, unlessClosed: connection)
+        } catch is DeadlineExceeded {
+            logger.error("an append's connection closed under it and its statement never ended; abandoning it",
+                         metadata: ["requests": "\(requests.count)"])
+            throw DeadlineExceeded()
         }
     }
 
@@ -191,7 +224,7 @@ public final class BatchingAppender: Service, Sendable {
     static let transactionDeadline: Duration = .seconds(10)
 
     private func writeTransaction(
-        _ requests: [AppendRequest], afterUnknownOutcome: Bool
+        _ requests: [AppendRequest], afterUnknownOutcome: Bool, connection: ConnectionInUse
     ) async throws -> [Result<[RecordedEvent], AppendError>] {
         let recordedAt = now()
         var outcomes = [Result<[RecordedEvent], AppendError>?](repeating: nil, count: requests.count)
@@ -207,8 +240,8 @@ public final class BatchingAppender: Service, Sendable {
             let attempt: Attempt
             do {
                 attempt = projections.isEmpty
-                    ? try await writeAlone(batch, cached: cached, unknown: unknown, recordedAt: recordedAt)
-                    : try await writeWithProjections(batch, cached: cached, unknown: unknown, recordedAt: recordedAt)
+                    ? try await writeAlone(batch, cached: cached, unknown: unknown, recordedAt: recordedAt, connection: connection)
+                    : try await writeWithProjections(batch, cached: cached, unknown: unknown, recordedAt: recordedAt, connection: connection)
             } catch {
                 heads.forget(streamIDs)
                 throw error
@@ -260,25 +293,29 @@ public final class BatchingAppender: Service, Sendable {
     /// Without inline projections the batch is one statement, atomic on its own: no BEGIN and
     /// COMMIT round trips, and the streams that won their race are written and stay written.
     private func writeAlone(_ requests: [AppendRequest], cached: [String: StreamHead], unknown: [String],
-                            recordedAt: Timestamp) async throws -> Attempt {
+                            recordedAt: Timestamp, connection inUse: ConnectionInUse) async throws -> Attempt {
         try await client.withConnection { connection in
-            try await plannedWrite(requests, cached: cached, unknown: unknown, recordedAt: recordedAt, on: connection)
+            inUse.set(connection)
+            return try await plannedWrite(requests, cached: cached, unknown: unknown, recordedAt: recordedAt, on: connection)
         }
     }
 
     /// With inline projections the events and their rows commit together; a lost race rolls the
     /// whole batch back, and every stream it wrote is planned again.
     private func writeWithProjections(_ requests: [AppendRequest], cached: [String: StreamHead], unknown: [String],
-                                      recordedAt: Timestamp) async throws -> Attempt {
+                                      recordedAt: Timestamp, connection inUse: ConnectionInUse) async throws -> Attempt {
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                let attempt = try await plannedWrite(requests, cached: cached, unknown: unknown, recordedAt: recordedAt, on: connection)
-                guard attempt.lost.isEmpty else { throw LostRace(plan: attempt.plan) }
-                let events = attempt.recorded.compactMap { $0 }
-                for projection in projections where !events.isEmpty {
-                    try await projection.apply(events, on: connection, logger: logger)
+            return try await client.withConnection { connection in
+                inUse.set(connection)
+                return try await connection.withTransaction(logger: logger) { connection in
+                    let attempt = try await plannedWrite(requests, cached: cached, unknown: unknown, recordedAt: recordedAt, on: connection)
+                    guard attempt.lost.isEmpty else { throw LostRace(plan: attempt.plan) }
+                    let events = attempt.recorded.compactMap { $0 }
+                    for projection in projections where !events.isEmpty {
+                        try await projection.apply(events, on: connection, logger: logger)
+                    }
+                    return attempt
                 }
-                return attempt
             }
         } catch let error as PostgresTransactionError {
             guard let race = error.closureError as? LostRace, let plan = race.plan else { throw error }

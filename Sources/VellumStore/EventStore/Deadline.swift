@@ -1,4 +1,5 @@
 public import NIOCore
+public import PostgresNIO
 public import NIOPosix
 import Synchronization
 
@@ -10,7 +11,8 @@ public struct DeadlineExceeded: Error {
 /// Runs `operation` in a task of its own and returns its result, or throws ``DeadlineExceeded``
 /// once `limit` has passed — without waiting for the operation, which may not heed cancellation
 /// (a query on a connection the network lost, a lease from a pool that cannot connect). The
-/// operation is then cancelled and left to end on its own; its result is dropped.
+/// operation is left to end on its own, not cancelled (PostgresNIO's row streams were seen to trap
+/// when a fault hit a stream whose task had been cancelled); its result is dropped.
 ///
 /// A task group cannot do this: it waits for its cancelled child. PostgresNIO (1.33) can leave a
 /// query waiting forever: a query written to a connection that closed a moment before is dropped
@@ -29,7 +31,7 @@ public func racingDeadline<Result: Sendable>(
         }
         let timer = eventLoop.scheduleTask(in: .nanoseconds(Int64(limit.components.seconds) * 1_000_000_000
                                                                + limit.components.attoseconds / 1_000_000_000)) {
-            if outcome.finish(.failure(DeadlineExceeded())) { work.cancel() }
+            outcome.finish(.failure(DeadlineExceeded()))
         }
         outcome.onFinish { timer.cancel() }
     }
@@ -73,4 +75,62 @@ private final class Outcome<Result: Sendable>: Sendable {
         taken.action?()
         return true
     }
+}
+
+/// The outcome of `work`, which runs on the connection `connection` names: awaited as long as it
+/// takes, but past `limit` only while that connection is open. A statement on a connection that
+/// closed under it may never end (PostgresNIO 1.33 drops what is written to a closed channel) and
+/// can no longer commit (the database rolls back the transaction of a connection that is gone):
+/// then `work` is abandoned, and this throws ``DeadlineExceeded``. An open
+/// connection is waited for, so that a caller who retries knows whether the first attempt committed.
+public func outcome<Result: Sendable>(
+    of work: Task<Result, any Error>, within limit: Duration, unlessClosed connection: ConnectionInUse
+) async throws -> Result {
+    do {
+        return try await racingDeadline(limit) { try await work.value }
+    } catch is DeadlineExceeded {
+        while true {
+            do {
+                return try await racingDeadline(.milliseconds(250)) { try await work.value }
+            } catch is DeadlineExceeded {
+                if connection.isClosed { throw DeadlineExceeded() }
+            }
+        }
+    }
+}
+
+/// Runs `body` on a connection of `client`'s, waiting for it past `limit` only while that
+/// connection is open (``outcome(of:within:unlessClosed:)``).
+public func withConnection<Result: Sendable>(
+    of client: PostgresClient, limit: Duration, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+) async throws -> Result {
+    let inUse = ConnectionInUse()
+    let work = Task {
+        try await client.withConnection { connection in
+            inUse.set(connection)
+            return try await body(connection)
+        }
+    }
+    return try await outcome(of: work, within: limit, unlessClosed: inUse)
+}
+
+/// The connection an operation runs on, for its deadline to look at.
+public final class ConnectionInUse: Sendable {
+    private let connection = Mutex<PostgresConnection?>(nil)
+
+    public init() {}
+
+    func set(_ connection: PostgresConnection) { self.connection.withLock { $0 = connection } }
+
+    /// Whether the connection it last used has closed.
+    var isClosed: Bool { connection.withLock { $0?.isClosed ?? false } }
+}
+
+/// The moment by which the request being served must be answered (set by the server's deadline
+/// responder, `VELLUM_REQUEST_TIMEOUT`). Past it the client has heard 503, and any decision still
+/// to be appended on its behalf is stale: a late redemption of a code that the client, told to
+/// retry, redeemed again elsewhere would revoke the tokens the retry handed out. The appender
+/// drops a request whose deadline has passed before a transaction takes it (``AppendError/expired(streamID:)``).
+public enum RequestDeadline {
+    @TaskLocal public static var current: ContinuousClock.Instant?
 }

@@ -8,6 +8,9 @@ public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
     case shuttingDown
     /// The batch's transaction failed (database unreachable, …); nothing of it was written.
     case storage(String)
+    /// The request that asked for the append has been answered already (its deadline passed,
+    /// ``RequestDeadline``) before a transaction took it: nothing was written.
+    case expired(streamID: String)
 
     public var description: String {
         switch self {
@@ -19,6 +22,8 @@ public enum AppendError: Error, Sendable, Equatable, CustomStringConvertible {
             "the appender is shutting down"
         case .storage(let reason):
             "the append failed in the database: \(reason)"
+        case .expired(let stream):
+            "the append to \(stream) was not written: its request had been answered already"
         }
     }
 }

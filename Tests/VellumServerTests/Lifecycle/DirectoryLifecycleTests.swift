@@ -51,8 +51,10 @@ struct DirectoryLifecycleTests {
             let form = [("token", "anything")]
             #expect(try await server.postForm("/introspect", form, basic: (client.clientID, old)).error == "invalid_client")
             #expect(try await server.postForm("/introspect", form, basic: (client.clientID, secret)).status == .ok)
-            let rotation = try #require(try await server.store.readStream("client-\(client.clientID)").last)
-            #expect(rotation.type == "ClientSecretRotated" && !rotation.payload.contains(secret))
+            // The old secret's refusal is recorded after the rotation (ClientAuthenticationFailed).
+            let events = try await server.store.readStream("client-\(client.clientID)")
+            #expect(events.map(\.type) == ["ClientRegistered", "ClientSecretRotated", "ClientAuthenticationFailed"])
+            #expect(!events[1].payload.contains(secret) && !events[2].payload.contains(old))
             let publicClient = try await server.registerClient(isPublic: true)
             await #expect(throws: AdministrationError.self) {
                 try await Administration.rotateClientSecret(publicClient.clientID, store: server.store, metadata: server.operatorMetadata)
