@@ -3,6 +3,7 @@ import Configuration
 import Foundation
 import Hummingbird
 import Logging
+import OTel
 import ServiceLifecycle
 import VellumServer
 import VellumStore
@@ -47,6 +48,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: Setting.logLevel.name, help: Setting.logLevel.help) var logLevel: String?
     @Option(name: Setting.logFormat.name, help: Setting.logFormat.help) var logFormat: String?
     @Option(name: Setting.masterKeyFile.name, help: Setting.masterKeyFile.help) var masterKeyFile: String?
+    @Option(name: Setting.otelEndpoint.name, help: Setting.otelEndpoint.help) var otelEndpoint: String?
 
     /// What the command line gave, by setting.
     private var given: [(Setting, ConfigContent?)] {
@@ -63,7 +65,7 @@ struct Serve: AsyncParsableCommand {
             (.requestTimeout, number(requestTimeout)), (.defaultAudience, text(defaultAudience)), (.templatesDir, text(templatesDir)),
             (.loginFailuresBeforeDelay, number(loginFailuresBeforeDelay)), (.trustedProxies, text(trustedProxies)),
             (.accessLog, text(accessLog)), (.logLevel, text(logLevel)), (.logFormat, text(logFormat)),
-            (.masterKeyFile, text(masterKeyFile)),
+            (.masterKeyFile, text(masterKeyFile)), (.otelEndpoint, text(otelEndpoint)),
         ]
     }
 
@@ -93,10 +95,36 @@ struct Serve: AsyncParsableCommand {
             // Graceful shutdown gets 20 s (requests in flight finish, queued appends are written),
             // then what is left is cancelled: a service stuck on a query its closed connection
             // swallowed must not keep the process, and the cluster it stops last, alive.
-            var group = ServiceGroupConfiguration(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            var services: [any Service] = [application]
+            if let tracing = try Self.tracing(endpoint: settings.string(.otelEndpoint)) { services.append(tracing) }
+            var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             group.maximumGracefulShutdownDuration = .seconds(20)
             group.maximumCancellationDuration = .seconds(5)
             try await ServiceGroup(configuration: group).run()
+        }
+    }
+}
+
+extension Serve {
+    /// Traces over OTLP/HTTP to `endpoint` (swift-otel), or nil without one. Only traces: metrics
+    /// stay on `/metrics` and logs on standard error, each bootstrapped on its own.
+    static func tracing(endpoint: String?) throws -> (any Service)? {
+        guard let endpoint else { return nil }
+        var configuration = OTel.Configuration.default
+        configuration.serviceName = "vellum"
+        configuration.logs.enabled = false
+        configuration.metrics.enabled = false
+        configuration.traces.enabled = true
+        configuration.traces.exporter = .otlp
+        configuration.traces.otlpExporter.protocol = .httpProtobuf
+        // A collector's address (http://collector:4318) gets the traces path; a full URL is kept.
+        let path = URL(string: endpoint)?.path ?? ""
+        configuration.traces.otlpExporter.endpoint = path.isEmpty || path == "/"
+            ? endpoint.trimmingCharacters(in: ["/"]) + "/v1/traces" : endpoint
+        do {
+            return try OTel.bootstrap(configuration: configuration)
+        } catch {
+            throw ValidationError("\(Setting.otelEndpoint.variable): \(error)")
         }
     }
 }

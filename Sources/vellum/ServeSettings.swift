@@ -53,6 +53,9 @@ extension Setting {
     static let accessLog = Setting(key: "access_log", summary: "One log line per request (on/off)", defaultValue: defaults.accessLog ? "on" : "off")
     static let logLevel = Setting(key: "log_level", summary: "trace, debug, info, notice, warning, error or critical", defaultValue: "info")
     static let logFormat = Setting(key: "log_format", summary: "text or json (one object per line)", defaultValue: "text")
+    static let otelEndpoint = Setting(
+        key: "otel_endpoint", summary: "OTLP/HTTP collector to send traces to (http://collector:4318, or the full /v1/traces URL); the OTEL_* variables refine it",
+        defaultValue: "none: no tracing")
     static let masterKeyFile = Setting(key: "master_key_file", summary: "File of the master key; or VELLUM_MASTER_KEY (base64) in the environment",
                                        defaultValue: "DATA_DIR/master.key, created on first start")
     static let masterKey = Setting(key: "master_key", summary: "The master key, base64", defaultValue: nil, isSecret: true)
