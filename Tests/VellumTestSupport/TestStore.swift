@@ -50,18 +50,40 @@ public func withConnection<Result: Sendable>(
     logger: Logger = TestCluster.logger,
     _ body: @Sendable (PostgresConnection) async throws -> Result
 ) async throws -> Result {
-    let connection = try await PostgresConnection.connect(
-        configuration: PostgresConnection.Configuration(
-            unixSocketPath: configuration.unixSocketPath ?? "", username: configuration.username,
-            password: configuration.password, database: configuration.database),
-        id: 1, logger: logger)
+    let connection: PostgresConnection
+    do {
+        connection = try await PostgresConnection.connect(
+            configuration: PostgresConnection.Configuration(
+                unixSocketPath: configuration.unixSocketPath ?? "", username: configuration.username,
+                password: configuration.password, database: configuration.database),
+            id: 1, logger: logger)
+    } catch {
+        throw DatabaseTestError(error)
+    }
     do {
         let result = try await body(connection)
         try await connection.close()
         return result
     } catch {
         try? await connection.close()
-        throw error
+        throw DatabaseTestError(error)
+    }
+}
+
+/// A database error with what PostgreSQL said (PSQLError's own description hides it), so that a
+/// failing test tells why.
+public struct DatabaseTestError: Error, CustomStringConvertible {
+    public let underlying: any Error
+    public let description: String
+
+    init(_ error: any Error) {
+        underlying = error
+        if let psql = error as? PSQLError {
+            description = "PSQLError \(psql.code): \(psql.serverInfo?[.sqlState] ?? "") \(psql.serverInfo?[.message] ?? "")"
+                + (psql.underlying.map { " (\($0))" } ?? "")
+        } else {
+            description = String(reflecting: error)
+        }
     }
 }
 

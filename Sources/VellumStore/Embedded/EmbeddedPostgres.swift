@@ -112,8 +112,9 @@ public struct EmbeddedPostgres: Sendable {
 
             """
         if ephemeral {
-            // A throw-away cluster (the test suite): no durability, room for every test's pools.
-            settings += "shared_buffers = 256MB\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 400\n"
+            // A throw-away cluster (the test suite): no durability, room for every test's pools (at 400
+            // the suite, dozens of servers with two pools each at once, met "too many clients").
+            settings += "shared_buffers = 256MB\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 1000\n"
         } else {
             settings += "shared_buffers = \(Self.sharedBuffersMiB(physicalMemory: ProcessInfo.processInfo.physicalMemory))MB\n"
         }

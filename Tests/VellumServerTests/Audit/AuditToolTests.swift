@@ -74,7 +74,7 @@ struct AuditToolTests {
             #expect(byToken.output.contains("RefreshTokenReuseDetected") && byToken.output.contains("reuse detected: family revoked"))
             #expect(byToken.output.contains("chain: valid"))
 
-            let byCode = try run("vellum-audit", ["replay", "--code", code, "--format", "json"], database: server.database)
+            let byCode = try run("vellum-audit", ["replay", "--code=\(code)", "--format", "json"], database: server.database)
             #expect(byCode.status == 0, "\(byCode.output)")
             let json = try #require(try JSONSerialization.jsonObject(with: Data(byCode.output.split(separator: "\n").first.map(String.init)?.utf8 ?? "".utf8)) as? [String: Any])
             #expect(json["flow"] as? String == flow)
