@@ -31,9 +31,13 @@ enum Environment {
         guard let logLevel = Logger.Level(rawValue: level?.lowercased() ?? "info") else {
             throw ValidationError("VELLUM_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), not '\(level ?? "")'")
         }
-        if !bootstrapped.withLock({ done in defer { done = true }; return done }) { logFormat.bootstrap() }
+        return logger(logFormat, logLevel, label: label)
+    }
+
+    private static func logger(_ format: LogFormat, _ level: Logger.Level, label: String) -> Logger {
+        if !bootstrapped.withLock({ done in defer { done = true }; return done }) { format.bootstrap() }
         var logger = Logger(label: label)
-        logger.logLevel = logLevel
+        logger.logLevel = level
         return logger
     }
 
@@ -65,10 +69,11 @@ enum Environment {
     }
 
     /// The process's logger; `VELLUM_LOG_LEVEL` sets the level (default info), `VELLUM_LOG_FORMAT`
-    /// the format (`text` or `json`, default text): both read from the environment only.
+    /// the format (`text` or `json`, default text): both read from the environment only; a value
+    /// these commands cannot read leaves the default.
     static func logger(label: String = "vellum") -> Logger {
-        (try? logger(format: value("VELLUM_LOG_FORMAT"), level: value("VELLUM_LOG_LEVEL"), label: label))
-            ?? (try! logger(format: nil, level: nil, label: label))
+        logger(value("VELLUM_LOG_FORMAT").flatMap { LogFormat(rawValue: $0.lowercased()) } ?? .text,
+               value("VELLUM_LOG_LEVEL").flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info, label: label)
     }
 
     /// swift-log takes one bootstrap per process: the first logger made decides the format.

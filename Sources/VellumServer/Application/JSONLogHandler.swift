@@ -33,12 +33,12 @@ public struct JSONLogHandler: LogHandler {
         var all = metadata
         if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
         if let extra = event.metadata { all.merge(extra) { $1 } }
-        var line = #"{"time":"# + Self.quoted(Timestamp(Date()).description)
-        line += #","level":"# + Self.quoted(event.level.rawValue)
-        line += #","label":"# + Self.quoted(label)
-        line += #","message":"# + Self.quoted(event.message.description)
+        var line = #"{"time":"# + JSONString.quoted(Timestamp(Date()).description)
+        line += #","level":"# + JSONString.quoted(event.level.rawValue)
+        line += #","label":"# + JSONString.quoted(label)
+        line += #","message":"# + JSONString.quoted(event.message.description)
         for (key, value) in all.sorted(by: { $0.key < $1.key }) where !Self.reserved.contains(key) {
-            line += "," + Self.quoted(key) + ":" + Self.json(value)
+            line += "," + JSONString.quoted(key) + ":" + Self.json(value)
         }
         line += "}\n"
         write(line)
@@ -48,15 +48,14 @@ public struct JSONLogHandler: LogHandler {
 
     private static func json(_ value: Logger.Metadata.Value) -> String {
         switch value {
-        case .string(let text): quoted(text)
-        case .stringConvertible(let convertible): quoted(convertible.description)
+        case .string(let text): JSONString.quoted(text)
+        case .stringConvertible(let convertible): JSONString.quoted(convertible.description)
         case .array(let values): "[" + values.map(json).joined(separator: ",") + "]"
         case .dictionary(let values):
-            "{" + values.sorted { $0.key < $1.key }.map { quoted($0.key) + ":" + json($0.value) }.joined(separator: ",") + "}"
+            "{" + values.sorted { $0.key < $1.key }.map { JSONString.quoted($0.key) + ":" + json($0.value) }.joined(separator: ",") + "}"
         }
     }
 
-    static func quoted(_ text: String) -> String { JSONString.quoted(text) }
 
     private static let lock = Mutex(())
 

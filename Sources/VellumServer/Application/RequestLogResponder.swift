@@ -14,17 +14,20 @@ struct RequestLogResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Cont
     let trustedProxies: TrustedProxies
     let accessLog: Bool
 
-    static var requestIDField: HTTPField.Name { HTTPField.Name("X-Request-Id")! }
+    static var requestIDField: HTTPField.Name { RequestHeaderNames.requestID }
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let started = ContinuousClock.now
         var context = context
         context.requestID = TimeOrderedID.uuid(at: Timestamp(Date()))
         context.clientRequestID = request.headers[Self.requestIDField].flatMap(Self.acceptableClientID)
-        context.clientIP = trustedProxies.clientAddress(
-            peer: context.remoteAddress?.ipAddress,
-            forwarded: request.headers[values: HTTPField.Name("Forwarded")!],
-            xForwardedFor: request.headers[values: HTTPField.Name("X-Forwarded-For")!])
+        // The context starts with the TCP peer; only a trusted proxy's headers can change it.
+        if !trustedProxies.networks.isEmpty {
+            context.clientIP = trustedProxies.clientAddress(
+                peer: context.remoteAddress?.ipAddress,
+                forwarded: request.headers[values: RequestHeaderNames.forwarded],
+                xForwardedFor: request.headers[values: RequestHeaderNames.xForwardedFor])
+        }
         // Hummingbird's own lines name the request by `hb.request.id`: the same id.
         context.logger[metadataKey: "hb.request.id"] = .string(context.requestID)
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
@@ -60,4 +63,11 @@ struct RequestLogResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Cont
         guard !value.isEmpty, value.utf8.count <= 128, value.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) else { return nil }
         return value
     }
+}
+
+/// The header names the responder reads and writes, made once (a generic type has no stored statics).
+private enum RequestHeaderNames {
+    static let requestID = HTTPField.Name("X-Request-Id")!
+    static let forwarded = HTTPField.Name("Forwarded")!
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
 }

@@ -43,14 +43,14 @@ public struct LogExporter: Sendable {
         for try await (position, tx, stream, version, type, micros, payload, metadata, hash, seal, chain, sealedStream, sealedVersion)
             in rows.decode((Int64, String, String, Int64, String, Int64, String, String, ByteBuffer, Int64?, ByteBuffer?, String?, Int64?).self) {
             let time = Timestamp(microsecondsSinceEpoch: micros)
-            var line = #"{"position":\#(position),"tx_id":\#(tx),"stream_id":\#(Self.quote(stream)),"stream_version":\#(version),"#
-            line += #""type":\#(Self.quote(type)),"recorded_at":"\#(time)","recorded_at_us":\#(micros),"#
+            var line = #"{"position":\#(position),"tx_id":\#(tx),"stream_id":\#(JSONString.quoted(stream)),"stream_version":\#(version),"#
+            line += #""type":\#(JSONString.quoted(type)),"recorded_at":"\#(time)","recorded_at_us":\#(micros),"#
             line += #""payload":\#(payload),"metadata":\#(metadata),"#
-            line += #""payload_text":\#(Self.quote(payload)),"metadata_text":\#(Self.quote(metadata)),"#
+            line += #""payload_text":\#(JSONString.quoted(payload)),"metadata_text":\#(JSONString.quoted(metadata)),"#
             line += #""hash":"\#(Array(buffer: hash).hexString)","seal_seq":\#(seal.map(String.init) ?? "null"),"#
             line += #""seal_chain":\#(chain.map { "\"\(Array(buffer: $0).hexString)\"" } ?? "null")"#
             if let sealedStream, let sealedVersion, sealedStream != stream || sealedVersion != version {
-                line += #","sealed_as":{"stream_id":\#(Self.quote(sealedStream)),"stream_version":\#(sealedVersion)}"#
+                line += #","sealed_as":{"stream_id":\#(JSONString.quoted(sealedStream)),"stream_version":\#(sealedVersion)}"#
             }
             try write(line + "}")
             count += 1
@@ -71,12 +71,12 @@ public struct LogExporter: Sendable {
             SELECT s.seal_seq, s.position, s.chain_hash, s.stream_id, s.stream_version
             FROM seals s LEFT JOIN events e ON e.position = s.position WHERE e.position IS NULL ORDER BY s.seal_seq
             """, logger: logger).decode((Int64, Int64, ByteBuffer, String, Int64).self) {
-            try write(#"{"record":"seal","seal_seq":\#(seq),"position":\#(position),"chain_hash":"\#(Array(buffer: chain).hexString)","stream_id":\#(Self.quote(stream)),"stream_version":\#(version)}"#)
+            try write(#"{"record":"seal","seal_seq":\#(seq),"position":\#(position),"chain_hash":"\#(Array(buffer: chain).hexString)","stream_id":\#(JSONString.quoted(stream)),"stream_version":\#(version)}"#)
         }
         for try await (stream, version, head) in try await client.query(
             "SELECT stream_id, version, head_hash FROM streams ORDER BY stream_id", logger: logger
         ).decode((String, Int64, ByteBuffer?).self) {
-            try write(#"{"record":"head","stream_id":\#(Self.quote(stream)),"version":\#(version),"head_hash":\#(head.map { "\"\(Array(buffer: $0).hexString)\"" } ?? "null")}"#)
+            try write(#"{"record":"head","stream_id":\#(JSONString.quoted(stream)),"version":\#(version),"head_hash":\#(head.map { "\"\(Array(buffer: $0).hexString)\"" } ?? "null")}"#)
         }
         for try await (seq, chain, at, keyID, signature) in try await client.query("""
             SELECT seal_seq, chain_hash, (extract(epoch FROM signed_at) * 1000000)::int8, key_id, signature FROM checkpoints ORDER BY seal_seq
@@ -87,6 +87,4 @@ public struct LogExporter: Sendable {
         }
     }
 
-    /// A JSON string literal.
-    static func quote(_ text: String) -> String { JSONString.quoted(text) }
 }

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NIOCore
 import PostgresNIO
 import Testing
+@testable import VellumServer
 import VellumCore
 import VellumStore
 import VellumTestSupport
@@ -12,6 +13,15 @@ import VellumTestSupport
 /// Every refusal of the token endpoint (RFC 6749 §5.2), each recorded in the flow where a flow exists.
 @Suite("Token endpoint errors")
 struct TokenEndpointErrorTests {
+    /// A client, and the flow and code that a whole authorize, login and consent gave it.
+    private func codeFromAFlow(on server: TestServer) async throws -> (client: Administration.NewClient, flow: String, code: String) {
+        let client = try await server.registerClient()
+        try await server.createUser()
+        var browser = Browser(server)
+        let (flow, code) = try await browser.authorize(clientID: client.clientID)
+        return (client, flow, code)
+    }
+
     private func expectInvalidGrant(_ answer: TokenAnswer, _ reason: String, flow: String, server: TestServer) async throws {
         #expect(answer.status == .badRequest)
         #expect(answer.error == "invalid_grant")
@@ -23,10 +33,7 @@ struct TokenEndpointErrorTests {
 
     @Test func wrongVerifierMissingVerifierAndDifferentRedirectURI() async throws {
         try await TestServer.with { server in
-            let client = try await server.registerClient()
-            try await server.createUser()
-            var browser = Browser(server)
-            let (flow, code) = try await browser.authorize(clientID: client.clientID)
+            let (client, flow, code) = try await codeFromAFlow(on: server)
             let basic = (client.clientID, client.secret!)
             try await expectInvalidGrant(try await server.token(TestServer.codeForm(code, verifier: nil), basic: basic),
                                          "missing_verifier", flow: flow, server: server)
@@ -41,10 +48,7 @@ struct TokenEndpointErrorTests {
     /// it never redeems afterwards, even with the right one.
     @Test func aWrongVerifierInvalidatesTheCode() async throws {
         try await TestServer.with { server in
-            let client = try await server.registerClient()
-            try await server.createUser()
-            var browser = Browser(server)
-            let (flow, code) = try await browser.authorize(clientID: client.clientID)
+            let (client, flow, code) = try await codeFromAFlow(on: server)
             let basic = (client.clientID, client.secret!)
             try await expectInvalidGrant(try await server.token(TestServer.codeForm(code, verifier: String(repeating: "x", count: 43)), basic: basic),
                                          "verifier_mismatch", flow: flow, server: server)
@@ -69,10 +73,7 @@ struct TokenEndpointErrorTests {
     @Test func expiredCode() async throws {
         let clock = ManualClock()
         try await TestServer.with(configure: { $0.codeLifetime = 60; $0.clock = clock.read }) { server in
-            let client = try await server.registerClient()
-            try await server.createUser()
-            var browser = Browser(server)
-            let (flow, code) = try await browser.authorize(clientID: client.clientID)
+            let (client, flow, code) = try await codeFromAFlow(on: server)
             clock.advance(seconds: 60)
             try await expectInvalidGrant(try await server.token(TestServer.codeForm(code), basic: (client.clientID, client.secret!)),
                                          "expired", flow: flow, server: server)
@@ -90,10 +91,7 @@ struct TokenEndpointErrorTests {
 
     @Test func wrongClientSecretIs401WithAChallenge() async throws {
         try await TestServer.with { server in
-            let client = try await server.registerClient()
-            try await server.createUser()
-            var browser = Browser(server)
-            let (flow, code) = try await browser.authorize(clientID: client.clientID)
+            let (client, flow, code) = try await codeFromAFlow(on: server)
             let basic = try await server.token(TestServer.codeForm(code), basic: (client.clientID, "wrong"))
             #expect(basic.status == .unauthorized)
             #expect(basic.error == "invalid_client")
@@ -140,10 +138,7 @@ struct TokenEndpointErrorTests {
 
     @Test func aReusedCodeFailsAndRevokesTheTokensOfItsFirstUse() async throws {
         try await TestServer.with { server in
-            let client = try await server.registerClient()
-            try await server.createUser()
-            var browser = Browser(server)
-            let (flow, code) = try await browser.authorize(clientID: client.clientID)
+            let (client, flow, code) = try await codeFromAFlow(on: server)
             let basic = (client.clientID, client.secret!)
             let first = try await server.token(TestServer.codeForm(code), basic: basic)
             let claims = try await AuthorizationCodeFlowTests.verifyAccessToken(try #require(first.accessToken), server: server)
