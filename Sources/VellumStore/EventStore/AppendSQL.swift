@@ -26,14 +26,21 @@ enum AppendSQL {
     /// that had no row, and inserts the events of the streams whose head moved. Returns, per row of
     /// the plan, the event as recorded (nil when not written), and the streams whose head another
     /// writer moved first (none of their rows are written).
+    ///
+    /// With `projections`, the same statement writes their rows too (``FusedProjectionRows``).
     static func write(
-        _ plan: AppendPlan, before: [String: StreamHead], on connection: PostgresConnection, logger: Logger
+        _ plan: AppendPlan, before: [String: StreamHead], projections: FusedProjectionRows? = nil,
+        on connection: PostgresConnection, logger: Logger
     ) async throws -> (recorded: [RecordedEvent?], lost: Set<String>) {
-        let statement = WriteBatch(plan: plan, before: before)
+        let rows = if let projections {
+            try await connection.execute(WriteBatchWithProjections(batch: WriteBatch(plan: plan, before: before), projections: projections), logger: logger)
+        } else {
+            try await connection.execute(WriteBatch(plan: plan, before: before), logger: logger)
+        }
         var assigned: [(position: Int64, transactionID: String)] = []
         var written = Set<String>()
         assigned.reserveCapacity(plan.rows.count)
-        for try await (position, transactionID, streamID) in try await connection.execute(statement, logger: logger) {
+        for try await (position, transactionID, streamID) in rows {
             assigned.append((position, transactionID))
             written.insert(streamID)
         }
@@ -71,8 +78,12 @@ enum AppendSQL {
     }
 
     struct WriteBatch: PostgresPreparedStatement {
-        static let sql = """
-            WITH moved AS (
+        static let sql = "WITH \(heads)\n\(insertEvents)"
+
+        /// Moves the heads planned on (`moved`), creates the new streams (`created`): `written` holds
+        /// the streams whose events are written. Parameters 1 to 7.
+        static let heads = """
+            moved AS (
                 UPDATE streams SET version = h.v, head_hash = h.h
                 FROM unnest($1::text[], $2::int8[], $3::int8[], $4::bytea[]) AS h(s, was, v, h)
                 -- The ANY keeps the plan on the primary key however small the table looks.
@@ -84,12 +95,18 @@ enum AppendSQL {
                 ORDER BY s
                 ON CONFLICT (stream_id) DO NOTHING
                 RETURNING stream_id
+            ), written AS (
+                SELECT stream_id FROM moved UNION ALL SELECT stream_id FROM created
             )
+            """
+
+        /// Inserts the events of the written streams. Parameters 8 to 14.
+        static let insertEvents = """
             INSERT INTO events (stream_id, stream_version, type, recorded_at, payload, metadata, hash)
             SELECT s, v, t, timestamptz 'epoch' + r * interval '1 microsecond', p::json, m::json, h
             FROM unnest($8::text[], $9::int8[], $10::text[], $11::int8[], $12::text[], $13::text[], $14::bytea[])
                  WITH ORDINALITY AS x(s, v, t, r, p, m, h, n)
-            WHERE x.s IN (SELECT stream_id FROM moved UNION ALL SELECT stream_id FROM created)
+            WHERE x.s IN (SELECT stream_id FROM written)
             ORDER BY n
             RETURNING position, tx_id::text, stream_id
             """
@@ -117,6 +134,22 @@ enum AppendSQL {
             bindings.append(rows.map(\.payload))
             bindings.append(rows.map(\.metadata))
             bindings.append(rows.map { ByteBuffer(bytes: $0.hash) })
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+    }
+
+    /// ``WriteBatch`` with the batch's projection rows: one statement, atomic on its own.
+    struct WriteBatchWithProjections: PostgresPreparedStatement {
+        static let sql = "WITH \(WriteBatch.heads),\n\(FusedProjectionRows.sql(firstParameter: 15))\n\(WriteBatch.insertEvents)"
+        typealias Row = WriteBatch.Row
+        let batch: WriteBatch
+        let projections: FusedProjectionRows
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = try batch.makeBindings()
+            projections.bind(to: &bindings)
             return bindings
         }
 

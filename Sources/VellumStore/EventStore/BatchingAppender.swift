@@ -300,21 +300,31 @@ public final class BatchingAppender: Service, Sendable {
         }
     }
 
-    /// With inline projections the events and their rows commit together; a lost race rolls the
-    /// whole batch back, and every stream it wrote is planned again.
+    /// With inline projections the events and their rows commit together. When the batch's rows are
+    /// all of the kinds the write statement can carry (``FusedProjectionRows``: the token path's),
+    /// that one statement writes everything, and the streams that won their race stay written.
+    /// Otherwise the batch is a transaction of one statement per kind, and a lost race rolls the whole
+    /// batch back: every stream it wrote is planned again.
     private func writeWithProjections(_ requests: [AppendRequest], cached: [String: StreamHead], unknown: [String],
                                       recordedAt: Timestamp, connection inUse: ConnectionInUse) async throws -> Attempt {
         do {
             return try await client.withConnection { connection in
                 inUse.set(connection)
+                let heads = try await currentHeads(cached: cached, unknown: unknown, on: connection)
+                let plan = AppendPlan(requests: requests, currentHeads: heads, recordedAt: recordedAt)
+                guard !plan.rows.isEmpty else { return Attempt(plan: plan, recorded: [], lost: []) }
+                if let fused = try fusedProjectionRows(plan) {
+                    let (recorded, lost) = try await AppendSQL.write(plan, before: heads, projections: fused, on: connection, logger: logger)
+                    return Attempt(plan: plan, recorded: recorded, lost: lost)
+                }
                 return try await connection.withTransaction(logger: logger) { connection in
-                    let attempt = try await plannedWrite(requests, cached: cached, unknown: unknown, recordedAt: recordedAt, on: connection)
-                    guard attempt.lost.isEmpty else { throw LostRace(plan: attempt.plan) }
-                    let events = attempt.recorded.compactMap { $0 }
+                    let (recorded, lost) = try await AppendSQL.write(plan, before: heads, on: connection, logger: logger)
+                    guard lost.isEmpty else { throw LostRace(plan: plan) }
+                    let events = recorded.compactMap { $0 }
                     for projection in projections where !events.isEmpty {
                         try await projection.apply(events, on: connection, logger: logger)
                     }
-                    return attempt
+                    return Attempt(plan: plan, recorded: recorded, lost: lost)
                 }
             }
         } catch let error as PostgresTransactionError {
@@ -323,15 +333,27 @@ public final class BatchingAppender: Service, Sendable {
         }
     }
 
+    /// The rows the inline projections derive from `plan`, when its write statement can carry them
+    /// (only ``EventProjections`` knows how; nil otherwise).
+    private func fusedProjectionRows(_ plan: AppendPlan) throws -> FusedProjectionRows? {
+        guard projections.count == 1, let projection = projections[0] as? EventProjections else { return nil }
+        return try projection.fusedRows(for: plan.rows)
+    }
+
     /// Reads the heads the cache does not know, plans the batch on them, and writes it.
     private func plannedWrite(_ requests: [AppendRequest], cached: [String: StreamHead], unknown: [String],
                               recordedAt: Timestamp, on connection: PostgresConnection) async throws -> Attempt {
-        let heads = unknown.isEmpty ? cached
-            : cached.merging(try await AppendSQL.readHeads(unknown, on: connection, logger: logger)) { $1 }
+        let heads = try await currentHeads(cached: cached, unknown: unknown, on: connection)
         let plan = AppendPlan(requests: requests, currentHeads: heads, recordedAt: recordedAt)
         guard !plan.rows.isEmpty else { return Attempt(plan: plan, recorded: [], lost: []) }
         let (recorded, lost) = try await AppendSQL.write(plan, before: heads, on: connection, logger: logger)
         return Attempt(plan: plan, recorded: recorded, lost: lost)
+    }
+
+    /// The cached heads, with those the cache does not know read from the database.
+    private func currentHeads(cached: [String: StreamHead], unknown: [String],
+                              on connection: PostgresConnection) async throws -> [String: StreamHead] {
+        unknown.isEmpty ? cached : cached.merging(try await AppendSQL.readHeads(unknown, on: connection, logger: logger)) { $1 }
     }
 }
 

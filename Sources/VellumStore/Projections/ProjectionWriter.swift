@@ -220,6 +220,19 @@ public struct EventProjections: InlineProjection {
         try events.flatMap { try Projector.changes(for: $0) }
     }
 
+    /// The rows that planned `rows` change, when one write statement can carry them with the
+    /// events (nil otherwise: see ``FusedProjectionRows``).
+    func fusedRows(for rows: [PlannedEvent]) throws -> FusedProjectionRows? {
+        var changes: [(streamID: String, change: ProjectionChange)] = []
+        for row in rows {
+            var event = RecordedEvent(position: 0, transactionID: 0, streamID: row.streamID, version: row.version, type: row.type,
+                                      recordedAt: row.recordedAt, payload: row.payload, metadata: row.metadata, hash: row.hash)
+            event.event = row.event
+            changes += try Projector.changes(for: event).map { (row.streamID, $0) }
+        }
+        return FusedProjectionRows(changes)
+    }
+
     /// Writes `changes` on the caller's transaction.
     func write(_ changes: [ProjectionChange], on connection: PostgresConnection, logger: Logger) async throws {
         guard !changes.isEmpty else { return }
