@@ -34,9 +34,11 @@ public func withRunningStore<Result: Sendable>(
     _ body: @Sendable (EventStore) async throws -> Result
 ) async throws -> Result {
     let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-    let appender = BatchingAppender(client: client, projections: [EventProjections()], logger: logger)
+    let appenderClient = PostgresClient(configuration: BatchingAppender.poolConfiguration(from: configuration), backgroundLogger: logger)
+    let appender = BatchingAppender(client: appenderClient, projections: [EventProjections()], logger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await client.run() }
+        group.addTask { await appenderClient.run() }
         group.addTask { try await appender.run() }
         defer { group.cancelAll() }
         return try await body(EventStore(client: client, appender: appender, logger: logger))

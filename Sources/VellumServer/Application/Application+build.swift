@@ -25,7 +25,9 @@ public func buildApplication(
         database.options.additionalStartupParameters.append((name, value))
     }
     let client = PostgresClient(configuration: database, backgroundLogger: logger)
-    let appender = BatchingAppender(client: client, projections: [EventProjections()], now: configuration.clock, logger: logger)
+    // The appender writes over a pool of its own, where its statements are planned once.
+    let appenderClient = PostgresClient(configuration: BatchingAppender.poolConfiguration(from: database), backgroundLogger: logger)
+    let appender = BatchingAppender(client: appenderClient, projections: [EventProjections()], now: configuration.clock, logger: logger)
     let store = EventStore(client: client, appender: appender, logger: logger)
     let server = AuthorizationServer(
         configuration: configuration, store: store, queries: ProjectionQueries(client: client, logger: logger),
@@ -71,7 +73,7 @@ public func buildApplication(
             trustedProxies: configuration.trustedProxies, accessLog: configuration.accessLog),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vellum"),
         services: [
-            client, health, appender,
+            client, appenderClient, health, appender,
             MaintenanceService(server: server, pruner: ProjectionPruner(client: client, logger: logger), ready: ready),
             CatchUpService(server: server, runner: CatchUpRunner(client: client, logger: logger), masterKey: masterKey, ready: ready),
         ],
