@@ -47,10 +47,19 @@ struct AppendBenchmark: AsyncParsableCommand {
         let (baseline, measurement) = try await Database.using(location, as: .owner, logger: logger) { database in
             try await database.withClient(logger: logger) { client in
                 try await Migrator(client: client, logger: logger).migrate()
-                let baseline = baselineRows > 0 ? try await RowBaseline(tasks: concurrency, rowsPerInsert: baselineRows)
-                    .measure(count: count, warmup: warmup, client: client) : nil
-                return (baseline, try await measure(client: client, logger: logger))
             }
+            // The appender runs on the pool `vellum serve` gives it (a few connections, statements
+            // planned once per connection); the baseline on a pool of the same settings, as many
+            // connections as the default pool has.
+            let appenderPool = BatchingAppender.poolConfiguration(from: database.configuration, concurrentBatches: concurrentBatches)
+            var baselinePool = appenderPool
+            baselinePool.options.maximumConnections = database.configuration.options.maximumConnections
+            let baseline = baselineRows > 0 ? try await Database(configuration: baselinePool).withClient(logger: logger) { client in
+                try await RowBaseline(tasks: concurrency, rowsPerInsert: baselineRows).measure(count: count, warmup: warmup, client: client)
+            } : nil
+            return (baseline, try await Database(configuration: appenderPool).withClient(logger: logger) { client in
+                try await measure(client: client, logger: logger)
+            })
         }
         report(measurement, baseline: baseline)
     }
