@@ -79,7 +79,7 @@ struct Serve: AsyncParsableCommand {
         #endif
         let settings = try await Settings.load(given: given, file: config ?? Environment.value(Setting.config.variable))
         let logger = try Environment.logger(format: settings.string(.logFormat), level: settings.string(.logLevel))
-        let configuration = try ServeConfiguration.resolve(settings)
+        var configuration = try ServeConfiguration.resolve(settings)
         let dataDirectory = try settings.string(.dataDir) ?? ".vellum"
         var keyEnvironment: [String: String] = [:]
         keyEnvironment["VELLUM_MASTER_KEY"] = try settings.string(.masterKey)
@@ -89,14 +89,16 @@ struct Serve: AsyncParsableCommand {
 
         // SIGINT and SIGTERM shut down gracefully (ServiceLifecycle), releasing the cluster last.
         ClusterExit.callerHandlesSignals()
-        try await Database.using(location, logger: logger) { opened in
+        let tracing = try Self.tracing(endpoint: settings.string(.otelEndpoint))
+        configuration.tracesRequests = tracing != nil
+        try await Database.using(location, logger: logger) { [configuration] opened in
             let application = try buildApplication(
                 configuration: configuration, database: opened.configuration, masterKey: masterKey, logger: logger)
             // Graceful shutdown gets 20 s (requests in flight finish, queued appends are written),
             // then what is left is cancelled: a service stuck on a query its closed connection
             // swallowed must not keep the process, and the cluster it stops last, alive.
             var services: [any Service] = [application]
-            if let tracing = try Self.tracing(endpoint: settings.string(.otelEndpoint)) { services.append(tracing) }
+            if let tracing { services.append(tracing) }
             var group = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
             group.maximumGracefulShutdownDuration = .seconds(20)
             group.maximumCancellationDuration = .seconds(5)

@@ -47,10 +47,12 @@ public func buildApplication(
     let router = Router(context: VellumRequestContext.self)
     // A span per request when a tracer is bootstrapped (`--otel-endpoint`); nothing otherwise.
     // Query parameters that carry a secret or a user's data are redacted from the span.
-    router.middlewares.add(TracingMiddleware(redactingQueryParameters: [
-        "flow", "state", "nonce", "code", "code_challenge", "code_verifier", "id_token_hint", "login_hint", "token",
-        "refresh_token", "client_secret", "password", "csrf_token",
-    ]))
+    if configuration.tracesRequests {
+        router.middlewares.add(TracingMiddleware(redactingQueryParameters: [
+            "flow", "state", "nonce", "code", "code_challenge", "code_verifier", "id_token_hint", "login_hint", "token",
+            "refresh_token", "client_secret", "password", "csrf_token",
+        ]))
+    }
     router.middlewares.add(MetricsMiddleware())
     router.middlewares.add(StorageErrorMiddleware(unavailable: unavailable, logger: logger))
     HealthEndpoints(health: health).register(on: router)
