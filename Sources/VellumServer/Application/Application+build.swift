@@ -24,9 +24,14 @@ public func buildApplication(
     where !database.options.additionalStartupParameters.contains(where: { $0.0 == name }) {
         database.options.additionalStartupParameters.append((name, value))
     }
-    let client = PostgresClient(configuration: database, backgroundLogger: logger)
     // The appender writes over a pool of its own, where its statements are planned once.
-    let appenderClient = PostgresClient(configuration: BatchingAppender.poolConfiguration(from: database), backgroundLogger: logger)
+    var appenderPool = BatchingAppender.poolConfiguration(from: database)
+    if configuration.keepsConnectionsOpen {
+        database = database.keepingConnectionsOpen
+        appenderPool = appenderPool.keepingConnectionsOpen
+    }
+    let client = PostgresClient(configuration: database, backgroundLogger: logger)
+    let appenderClient = PostgresClient(configuration: appenderPool, backgroundLogger: logger)
     let appender = BatchingAppender(client: appenderClient, projections: [EventProjections()], now: configuration.clock, logger: logger)
     let store = EventStore(client: client, appender: appender, logger: logger)
     let server = AuthorizationServer(

@@ -76,6 +76,11 @@ public struct ServerConfiguration: Sendable {
     /// middleware is left out: even with no tracer it built every request's attributes (1.5 % of
     /// the server's CPU per flow).
     public var tracesRequests = false
+    /// Whether both database pools open every connection at start and keep it, with no
+    /// keep-alive query (``PostgresClient/Configuration/keepingConnectionsOpen``): on for a
+    /// server, whose pool otherwise arms timers on every query; tests running dozens of servers
+    /// on one cluster at once open connections only as needed.
+    public var keepsConnectionsOpen = true
     /// The clock every decision reads; tests give a manual one.
     public var clock: @Sendable () -> Timestamp = { Timestamp(Date()) }
 

@@ -41,8 +41,10 @@ struct TestServer: Sendable {
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         var configuration = ServerConfiguration(port: 0, issuer: "https://vellum.test")
-        // Dozens of servers share the test cluster: their readiness probes need not be frequent.
+        // Dozens of servers share the test cluster: their readiness probes need not be frequent,
+        // nor their pools hold every connection open.
         configuration.readinessProbeInterval = .seconds(2)
+        configuration.keepsConnectionsOpen = false
         configure(&configuration)
         let app = try buildApplication(configuration: configuration, database: database, masterKey: masterKey, logger: logger)
         let issuer = configuration.issuer
