@@ -4,9 +4,11 @@
 It forwards every connection from 127.0.0.1:<port> to PostgreSQL's Unix socket. Commands on
 standard input, each acknowledged by a line on standard output:
 
-  arm        lose the reply to the next COMMIT: wait for the next CommandComplete whose tag is COMMIT
-             coming back from the server and close that connection instead of forwarding it (the
-             transaction has committed, the client never hears so) -- prints `armed`, then `dropped`
+  arm        lose the reply to the next commit: hold each reply from the server until its
+             ReadyForQuery, and close the connection instead of forwarding one that reports a commit
+             -- a COMMIT, or an INSERT run outside a transaction block (ReadyForQuery says idle: the
+             statement committed on its own, as the appender's one-statement batches do). The
+             transaction has committed, the client never hears so -- prints `armed`, then `dropped`
   down       the database goes away: every open connection is closed, new ones are closed at once
              -- prints `is down`
   partition  the network between them is cut: open connections stop carrying bytes either way
@@ -41,10 +43,23 @@ async def pipe_client_to_server(reader, writer):
         writer.close()
 
 
+def reports_commit(reply):
+    """Whether a reply (whole messages, ending with its ReadyForQuery) reports a commit."""
+    tags, position = [], 0
+    while position < len(reply):
+        length = struct.unpack("!I", reply[position + 1:position + 5])[0]
+        if reply[position:position + 1] == b"C":
+            tags.append(reply[position + 5:position + 1 + length])
+        position += 1 + length
+    idle = reply[-1:] == b"I"  # ReadyForQuery's status: no transaction block open
+    return any(tag.startswith(b"COMMIT") or (idle and tag.startswith(b"INSERT")) for tag in tags)
+
+
 async def pipe_server_to_client(reader, writer, on_drop):
-    """Forwards whole protocol messages (type byte, int32 length), except an armed COMMIT reply."""
+    """Forwards whole protocol messages (type byte, int32 length), except an armed commit's reply."""
     global armed
     buffer = b""
+    held = b""  # while armed: the reply so far, held until its ReadyForQuery
     try:
         while data := await reader.read(65536):
             await flowing.wait()
@@ -55,13 +70,21 @@ async def pipe_server_to_client(reader, writer, on_drop):
                 if len(buffer) < 1 + length:
                     break
                 message, buffer = buffer[:1 + length], buffer[1 + length:]
-                if armed and message[:1] == b"C" and message[5:].startswith(b"COMMIT"):
+                if not armed:
+                    out += held + message
+                    held = b""
+                    continue
+                held += message
+                if message[:1] != b"Z":
+                    continue
+                if reports_commit(held):
                     armed = False
                     writer.write(out)
                     await writer.drain()
                     on_drop()
                     return
-                out += message
+                out += held
+                held = b""
             writer.write(out)
             await writer.drain()
     except (ConnectionError, asyncio.CancelledError):

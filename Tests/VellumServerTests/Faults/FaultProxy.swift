@@ -4,7 +4,8 @@ import Synchronization
 import VellumTestSupport
 
 /// Tests/Faults/fault_proxy.py: a proxy in front of the test cluster that, once armed, loses the
-/// reply to the next COMMIT (the transaction commits; the client never hears so), and plays a
+/// reply to the next commit — a COMMIT, or a write statement that commits on its own, as the
+/// appender's one-statement batches do (the transaction commits; the client never hears so), and plays a
 /// database gone away (`down`) or a network cut between them (`partition`) until `up`.
 final class FaultProxy: Sendable {
     private let process: Process
@@ -49,7 +50,7 @@ final class FaultProxy: Sendable {
         return configuration
     }
 
-    /// Loses the next COMMIT reply.
+    /// Loses the reply to the next commit.
     func arm() async throws {
         input.write(Data("arm\n".utf8))
         try await waitFor("armed")
@@ -68,7 +69,7 @@ final class FaultProxy: Sendable {
         throw FaultProxyError(message: "the proxy never switched to \(mode.rawValue)")
     }
 
-    /// How many COMMIT replies have been lost so far.
+    /// How many commit replies have been lost so far.
     var drops: Int { lines.value.withLock { $0.count { $0 == "dropped" } } }
 
     private func waitFor(_ line: String) async throws {

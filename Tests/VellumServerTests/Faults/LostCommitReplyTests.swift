@@ -5,8 +5,8 @@ import VellumStore
 import VellumTestSupport
 import Testing
 
-/// The unknown outcome of an append: the connection drops after COMMIT took effect, before its
-/// reply. A retry that decided again would see its own events as someone else's and record a theft
+/// The unknown outcome of an append: the connection drops after its commit took effect (a COMMIT,
+/// or the token path's one write statement committing on its own), before the reply. A retry that decided again would see its own events as someone else's and record a theft
 /// that never happened (a false `RefreshTokenReuseDetected` or `CodeRedemptionRejected`).
 ///
 /// Run apart from the rest of the suite, with the outage tests (scripts/test): under the parallel
