@@ -3,6 +3,7 @@ import HummingbirdBcrypt
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 import VellumCore
 import VellumStore
 
@@ -45,10 +46,11 @@ struct AuthorizationServer: Sendable {
     /// against a decoy, so that a wrong username takes as long as a wrong password and answers
     /// nothing about which users exist. Throws ``WorkLimiter/Overloaded`` when too many wait.
     func verifyPassword(_ password: String, hash: String?) async throws -> Bool {
-        try await passwordWork.run {
+        let decoyCost = configuration.decoyPasswordCost
+        return try await passwordWork.run {
             try await NIOThreadPool.singleton.runIfActive {
                 guard let hash else {
-                    _ = Bcrypt.verify(password, hash: Self.decoyHash)
+                    _ = Bcrypt.verify(password, hash: Self.decoyHash(cost: decoyCost))
                     return false
                 }
                 return Bcrypt.verify(password, hash: hash)
@@ -56,8 +58,18 @@ struct AuthorizationServer: Sendable {
         }
     }
 
-    /// A bcrypt hash of a random secret nobody knows, made once on first use.
-    private static let decoyHash = Bcrypt.hash(SecretGenerator.generate(), cost: 12)
+    /// A bcrypt hash at `cost` of a random secret nobody knows, made once per cost on first use.
+    private static func decoyHash(cost: UInt8) -> String {
+        if let hash = decoyHashes.withLock({ $0[cost] }) { return hash }
+        let hash = Bcrypt.hash(SecretGenerator.generate(), cost: cost)
+        return decoyHashes.withLock { hashes in
+            if let kept = hashes[cost] { return kept }
+            hashes[cost] = hash
+            return hash
+        }
+    }
+
+    private static let decoyHashes = Mutex<[UInt8: String]>([:])
 
     /// A flow's state from its stream.
     func flowState(_ flowID: String) async throws -> FlowState {

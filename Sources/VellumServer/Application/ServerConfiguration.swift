@@ -81,6 +81,10 @@ public struct ServerConfiguration: Sendable {
     /// server, whose pool otherwise arms timers on every query; tests running dozens of servers
     /// on one cluster at once open connections only as needed.
     public var keepsConnectionsOpen = true
+    /// The bcrypt cost of the decoy hash a login for an unknown username is checked against, so
+    /// that it takes as long as a wrong password: the cost of the users' own hashes (`vellum users
+    /// create` and the directory import use 12).
+    public var decoyPasswordCost: UInt8 = 12
     /// The clock every decision reads; tests give a manual one.
     public var clock: @Sendable () -> Timestamp = { Timestamp(Date()) }
 

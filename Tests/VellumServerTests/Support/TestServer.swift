@@ -45,6 +45,14 @@ struct TestServer: Sendable {
         // nor their pools hold every connection open.
         configuration.readinessProbeInterval = .seconds(2)
         configuration.keepsConnectionsOpen = false
+        // Its users' hashes are cost 4 (``createUser``): a wrong username must cost what a wrong
+        // password does, not a cost-12 hash on the process's two bcrypt threads, which under the
+        // whole suite queued logins past the request timeout (503).
+        configuration.decoyPasswordCost = 4
+        // Dozens of servers share two cores with the cluster: a login queued for the process's
+        // bcrypt threads was seen to outlast the 5 s default and answer 503. The deadline itself
+        // is tested with its own bound (OutageTests).
+        configuration.requestTimeout = .seconds(30)
         configure(&configuration)
         let app = try buildApplication(configuration: configuration, database: database, masterKey: masterKey, logger: logger)
         let issuer = configuration.issuer
