@@ -48,13 +48,12 @@ struct AppendBenchmark: AsyncParsableCommand {
             try await database.withClient(logger: logger) { client in
                 try await Migrator(client: client, logger: logger).migrate()
             }
-            // The appender runs on the pool `vellum serve` gives it (a few connections held open,
-            // statements planned once per connection); the baseline on a pool of the same settings,
-            // as many connections as the default pool has.
-            let appenderPool = BatchingAppender.poolConfiguration(from: database.configuration, concurrentBatches: concurrentBatches).keepingConnectionsOpen
+            // The appender runs on the pool `vellum serve` gives it (a few connections, no
+            // keep-alive, statements planned once per connection); the baseline on a pool of the
+            // same settings, as many connections as the default pool has.
+            let appenderPool = BatchingAppender.poolConfiguration(from: database.configuration, concurrentBatches: concurrentBatches).withoutKeepAlive
             var baselinePool = appenderPool
             baselinePool.options.maximumConnections = database.configuration.options.maximumConnections
-            baselinePool = baselinePool.keepingConnectionsOpen
             let baseline = baselineRows > 0 ? try await Database(configuration: baselinePool).withClient(logger: logger) { client in
                 try await RowBaseline(tasks: concurrency, rowsPerInsert: baselineRows).measure(count: count, warmup: warmup, client: client)
             } : nil

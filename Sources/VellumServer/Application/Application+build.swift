@@ -25,11 +25,8 @@ public func buildApplication(
         database.options.additionalStartupParameters.append((name, value))
     }
     // The appender writes over a pool of its own, where its statements are planned once.
-    var appenderPool = BatchingAppender.poolConfiguration(from: database)
-    if configuration.keepsConnectionsOpen {
-        database = database.keepingConnectionsOpen
-        appenderPool = appenderPool.keepingConnectionsOpen
-    }
+    let appenderPool = BatchingAppender.poolConfiguration(from: database).withoutKeepAlive
+    database = database.withoutKeepAlive
     let client = PostgresClient(configuration: database, backgroundLogger: logger)
     let appenderClient = PostgresClient(configuration: appenderPool, backgroundLogger: logger)
     let appender = BatchingAppender(client: appenderClient, projections: [EventProjections()], now: configuration.clock, logger: logger)

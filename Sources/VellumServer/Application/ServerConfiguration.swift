@@ -76,11 +76,6 @@ public struct ServerConfiguration: Sendable {
     /// middleware is left out: even with no tracer it built every request's attributes (1.5 % of
     /// the server's CPU per flow).
     public var tracesRequests = false
-    /// Whether both database pools open every connection at start and keep it, with no
-    /// keep-alive query (``PostgresClient/Configuration/keepingConnectionsOpen``): on for a
-    /// server, whose pool otherwise arms timers on every query; tests running dozens of servers
-    /// on one cluster at once open connections only as needed.
-    public var keepsConnectionsOpen = true
     /// The bcrypt cost of the decoy hash a login for an unknown username is checked against, so
     /// that it takes as long as a wrong password: the cost of the users' own hashes (`vellum users
     /// create` and the directory import use 12).

@@ -24,8 +24,6 @@ struct OutageTests {
         try await TestServer.with(database: database, configure: {
             $0.requestTimeout = Self.requestTimeout
             $0.readinessProbeInterval = .milliseconds(250)
-            // As `vellum serve` runs: every connection held open, no keep-alive query.
-            $0.keepsConnectionsOpen = true
         }) { server in
             // Whatever happens, the database comes back: a server cannot shut down while its
             // connections hang on a partition.

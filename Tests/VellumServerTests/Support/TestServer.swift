@@ -41,10 +41,8 @@ struct TestServer: Sendable {
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         var configuration = ServerConfiguration(port: 0, issuer: "https://vellum.test")
-        // Dozens of servers share the test cluster: their readiness probes need not be frequent,
-        // nor their pools hold every connection open.
+        // Dozens of servers share the test cluster: their readiness probes need not be frequent.
         configuration.readinessProbeInterval = .seconds(2)
-        configuration.keepsConnectionsOpen = false
         // Its users' hashes are cost 4 (``createUser``): a wrong username must cost what a wrong
         // password does, not a cost-12 hash on the process's two bcrypt threads, which under the
         // whole suite queued logins past the request timeout (503).
