@@ -51,7 +51,7 @@ struct AppendBenchmark: AsyncParsableCommand {
             // The appender runs on the pool `vellum serve` gives it (a few connections, no
             // keep-alive, statements planned once per connection); the baseline on a pool of the
             // same settings, as many connections as the default pool has.
-            let appenderPool = BatchingAppender.poolConfiguration(from: database.configuration, concurrentBatches: concurrentBatches).withoutKeepAlive
+            let appenderPool = BatchingAppender.poolConfiguration(from: database.configuration, concurrentBatches: concurrentBatches)
             var baselinePool = appenderPool
             baselinePool.options.maximumConnections = database.configuration.options.maximumConnections
             let baseline = baselineRows > 0 ? try await Database(configuration: baselinePool).withClient(logger: logger) { client in

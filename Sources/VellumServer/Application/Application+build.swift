@@ -25,7 +25,7 @@ public func buildApplication(
         database.options.additionalStartupParameters.append((name, value))
     }
     // The appender writes over a pool of its own, where its statements are planned once.
-    let appenderPool = BatchingAppender.poolConfiguration(from: database).withoutKeepAlive
+    let appenderPool = BatchingAppender.poolConfiguration(from: database)
     database = database.withoutKeepAlive
     let client = PostgresClient(configuration: database, backgroundLogger: logger)
     let appenderClient = PostgresClient(configuration: appenderPool, backgroundLogger: logger)

@@ -20,6 +20,15 @@ struct PlannedEvent: Sendable, Equatable {
     /// The typed event, when the proposer gave it (not part of equality).
     var event: (any Event)? = nil
 
+    /// This event as recorded at `position` by transaction `transactionID`, typed event kept.
+    func recorded(position: Int64, transactionID: UInt64) -> RecordedEvent {
+        var recorded = RecordedEvent(
+            position: position, transactionID: transactionID, streamID: streamID, version: version, type: type,
+            recordedAt: recordedAt, payload: payload, metadata: metadata, hash: hash)
+        recorded.event = event
+        return recorded
+    }
+
     static func == (lhs: PlannedEvent, rhs: PlannedEvent) -> Bool {
         lhs.streamID == rhs.streamID && lhs.version == rhs.version && lhs.type == rhs.type && lhs.recordedAt == rhs.recordedAt
             && lhs.payload == rhs.payload && lhs.metadata == rhs.metadata && lhs.hash == rhs.hash

@@ -51,12 +51,7 @@ enum AppendSQL {
         var next = assigned.makeIterator()
         let recorded = plan.rows.map { row -> RecordedEvent? in
             guard written.contains(row.streamID), let ids = next.next() else { return nil }
-            var recorded = RecordedEvent(
-                position: ids.position, transactionID: transactionID, streamID: row.streamID,
-                version: row.version, type: row.type, recordedAt: row.recordedAt,
-                payload: row.payload, metadata: row.metadata, hash: row.hash)
-            recorded.event = row.event
-            return recorded
+            return row.recorded(position: ids.position, transactionID: transactionID)
         }
         return (recorded, Set(plan.rows.map(\.streamID)).subtracting(written))
     }

@@ -65,25 +65,6 @@ public final class BatchingAppender: Service, Sendable {
         self.logger = logger
     }
 
-    /// The settings of a pool of the appender's own, from those of the process's pool: few
-    /// connections (one per batch in flight, and one more), and PostgreSQL told to plan each
-    /// statement once per connection (`plan_cache_mode`). The batch statements take arrays whose
-    /// lengths change with every batch, so PostgreSQL would plan them anew each time: 0.56 ms of the
-    /// write statement's 1.4 ms (`pg_stat_statements`, token and refresh requests at 32 clients).
-    /// Every statement of the appender is keyed lookups and inserts over those arrays, for which the
-    /// generic plan is the right one; the reads keep the process's pool, where a range query's plan
-    /// must see its values.
-    public static func poolConfiguration(
-        from database: PostgresClient.Configuration, concurrentBatches: Int = 2
-    ) -> PostgresClient.Configuration {
-        var configuration = database
-        configuration.options.additionalStartupParameters.removeAll { $0.0 == "plan_cache_mode" }
-        configuration.options.additionalStartupParameters.append(("plan_cache_mode", "force_generic_plan"))
-        configuration.options.maximumConnections = max(1, concurrentBatches) + 1
-        configuration.options.minimumConnections = 0
-        return configuration
-    }
-
     /// Appends `events` to `streamID` if the stream is at `expected`, and returns them as recorded.
     ///
     /// - Throws: ``AppendError/wrongExpectedVersion(streamID:expected:actual:)`` when another
@@ -258,9 +239,7 @@ public final class BatchingAppender: Service, Sendable {
             let (cached, unknown) = attempts == 1 && !afterUnknownOutcome ? heads.plannable(batch) : ([:], streamIDs)
             let attempt: Attempt
             do {
-                attempt = projections.isEmpty
-                    ? try await writeAlone(batch, cached: cached, unknown: unknown, recordedAt: recordedAt, connection: connection)
-                    : try await writeWithProjections(batch, cached: cached, unknown: unknown, recordedAt: recordedAt, connection: connection)
+                attempt = try await write(batch, cached: cached, unknown: unknown, recordedAt: recordedAt, connection: connection)
             } catch {
                 heads.forget(streamIDs)
                 throw error
@@ -309,29 +288,23 @@ public final class BatchingAppender: Service, Sendable {
         let lost: Set<String>
     }
 
-    /// Without inline projections the batch is one statement, atomic on its own: no BEGIN and
-    /// COMMIT round trips, and the streams that won their race are written and stay written.
-    private func writeAlone(_ requests: [AppendRequest], cached: [String: StreamHead], unknown: [String],
-                            recordedAt: Timestamp, connection inUse: ConnectionInUse) async throws -> Attempt {
-        try await client.withConnection { connection in
-            inUse.set(connection)
-            return try await plannedWrite(requests, cached: cached, unknown: unknown, recordedAt: recordedAt, on: connection)
-        }
-    }
-
-    /// With inline projections the events and their rows commit together. When the batch's rows are
-    /// all of the kinds the write statement can carry (``FusedProjectionRows``: the token path's),
-    /// that one statement writes everything, and the streams that won their race stay written.
-    /// Otherwise the batch is a transaction of one statement per kind, and a lost race rolls the whole
-    /// batch back: every stream it wrote is planned again.
-    private func writeWithProjections(_ requests: [AppendRequest], cached: [String: StreamHead], unknown: [String],
-                                      recordedAt: Timestamp, connection inUse: ConnectionInUse) async throws -> Attempt {
+    /// Plans the batch on the current heads and writes it. Without inline projections, or when the
+    /// batch's rows are all of the kinds the write statement can carry (``FusedProjectionRows``: the
+    /// token path's), it is one statement, atomic on its own: no BEGIN and COMMIT round trips, and
+    /// the streams that won their race stay written. Otherwise it is a transaction of one statement
+    /// per kind, and a lost race rolls the whole batch back: every stream it wrote is planned again.
+    private func write(_ requests: [AppendRequest], cached: [String: StreamHead], unknown: [String],
+                       recordedAt: Timestamp, connection inUse: ConnectionInUse) async throws -> Attempt {
         do {
             return try await client.withConnection { connection in
                 inUse.set(connection)
                 let heads = try await currentHeads(cached: cached, unknown: unknown, on: connection)
                 let plan = AppendPlan(requests: requests, currentHeads: heads, recordedAt: recordedAt)
                 guard !plan.rows.isEmpty else { return Attempt(plan: plan, recorded: [], lost: []) }
+                if projections.isEmpty {
+                    let (recorded, lost) = try await AppendSQL.write(plan, before: heads, on: connection, logger: logger)
+                    return Attempt(plan: plan, recorded: recorded, lost: lost)
+                }
                 if let fused = try fusedProjectionRows(plan) {
                     let (recorded, lost) = try await AppendSQL.write(plan, before: heads, projections: fused, on: connection, logger: logger)
                     return Attempt(plan: plan, recorded: recorded, lost: lost)
@@ -357,16 +330,6 @@ public final class BatchingAppender: Service, Sendable {
     private func fusedProjectionRows(_ plan: AppendPlan) throws -> FusedProjectionRows? {
         guard projections.count == 1, let projection = projections[0] as? EventProjections else { return nil }
         return try projection.fusedRows(for: plan.rows)
-    }
-
-    /// Reads the heads the cache does not know, plans the batch on them, and writes it.
-    private func plannedWrite(_ requests: [AppendRequest], cached: [String: StreamHead], unknown: [String],
-                              recordedAt: Timestamp, on connection: PostgresConnection) async throws -> Attempt {
-        let heads = try await currentHeads(cached: cached, unknown: unknown, on: connection)
-        let plan = AppendPlan(requests: requests, currentHeads: heads, recordedAt: recordedAt)
-        guard !plan.rows.isEmpty else { return Attempt(plan: plan, recorded: [], lost: []) }
-        let (recorded, lost) = try await AppendSQL.write(plan, before: heads, on: connection, logger: logger)
-        return Attempt(plan: plan, recorded: recorded, lost: lost)
     }
 
     /// The cached heads, with those the cache does not know read from the database.

@@ -225,10 +225,8 @@ public struct EventProjections: InlineProjection {
     func fusedRows(for rows: [PlannedEvent]) throws -> FusedProjectionRows? {
         var changes: [(streamID: String, change: ProjectionChange)] = []
         for row in rows {
-            var event = RecordedEvent(position: 0, transactionID: 0, streamID: row.streamID, version: row.version, type: row.type,
-                                      recordedAt: row.recordedAt, payload: row.payload, metadata: row.metadata, hash: row.hash)
-            event.event = row.event
-            changes += try Projector.changes(for: event).map { (row.streamID, $0) }
+            // Position and transaction are not known yet; no projection row holds them.
+            changes += try Projector.changes(for: row.recorded(position: 0, transactionID: 0)).map { (row.streamID, $0) }
         }
         return FusedProjectionRows(changes)
     }
