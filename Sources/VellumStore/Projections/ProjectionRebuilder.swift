@@ -110,6 +110,9 @@ public struct ProjectionRebuilder: Sendable {
             let prepared = try await next.value
             let more = prepared.events.count == batch
             if more { next = prepare(after: prepared.events.last!.cursor, batch: batch, indexLimit: indexed) }
+            // Nothing below the horizon (a transaction elsewhere in the cluster holds it back): no
+            // batch, no progress to report; the final step reads the rest.
+            guard !prepared.events.isEmpty else { break }
             try await connection.query("BEGIN", logger: logger)
             try await projections.write(prepared.changes, on: connection, logger: logger)
             try await index.write(prepared.index, on: connection, logger: logger)

@@ -34,7 +34,7 @@ struct ProjectionRebuilderTests {
         try await TestStore.with { test in
             for n in 0..<10 { try await flow("before-\(n)", test) }
             let rebuilder = ProjectionRebuilder(client: test.client, logger: TestCluster.logger)
-            let observations = Observations()
+            let observations = Observations<Bool>()
             let report = try await rebuilder.rebuild(swap: false, pruneCutoff: Timestamp(Date()).adding(seconds: -86400), batch: 4) { progress in
                 // Between two batches: the log grows, and the horizon passes what was just written.
                 // (When other tests hold the cluster's horizon back, the batches stop early and the
@@ -62,6 +62,30 @@ struct ProjectionRebuilderTests {
         }
     }
 
+    /// A read that finds nothing below the horizon is no batch: it reports no progress (a second
+    /// report of the same count made the test above append the same flow twice, once in a full run).
+    @Test func aHorizonHeldBackMidwayEndsTheBatchesWithoutAnEmptyOne() async throws {
+        try await TestStore.with { test in
+            for n in 0..<2 { try await flow("before-\(n)", test) }
+            let report = try await withConnection(test.configuration) { blocker in
+                try await blocker.query("BEGIN", logger: TestCluster.logger)
+                try await blocker.query("SELECT pg_current_xact_id()", logger: TestCluster.logger)
+                for n in 2..<10 { try await flow("before-\(n)", test) }
+                let observations = Observations<Int>()
+                let rebuilder = ProjectionRebuilder(client: test.client, logger: TestCluster.logger)
+                let report = try await rebuilder.rebuild(swap: false, pruneCutoff: Timestamp(Date()).adding(seconds: -86400), batch: 4) { progress in
+                    if !progress.isFinalStep { await observations.record(progress.events) }
+                }
+                try await blocker.query("ROLLBACK", logger: TestCluster.logger)
+                let batches = await observations.values
+                #expect(batches == [4], "one batch below the held horizon, then the final step: \(batches)")
+                return report
+            }
+            #expect(report.events == 20)
+            #expect(report.matches, "\(report.tables.filter { !$0.matches })")
+        }
+    }
+
     @Test func aSwapMidwayThroughAGrowingLogReplacesTheRowsWithTheLogs() async throws {
         try await TestStore.with { test in
             for n in 0..<6 { try await flow("\(n)", test) }
@@ -78,7 +102,7 @@ struct ProjectionRebuilderTests {
     }
 }
 
-private actor Observations {
-    var values: [Bool] = []
-    func record(_ value: Bool) { values.append(value) }
+private actor Observations<Value: Sendable> {
+    var values: [Value] = []
+    func record(_ value: Value) { values.append(value) }
 }
