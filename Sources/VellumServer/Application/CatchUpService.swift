@@ -42,15 +42,20 @@ struct CatchUpService: Service {
     /// `vellum_catchup_lag_seconds`, by projection (`sealer`, `audit_index`). Read past each
     /// checkpoint's position on the primary key: nothing when caught up.
     private func reportLag() async throws {
-        let rows = try await server.store.client.query("""
-            SELECT c.name, count(e.position)::int8,
-                   COALESCE(extract(epoch FROM now() - min(e.recorded_at)), 0)::float8
-            FROM projection_checkpoints c
-            LEFT JOIN LATERAL (SELECT position, recorded_at FROM events
-                               WHERE position > c.position ORDER BY position LIMIT 100000) e ON true
-            GROUP BY c.name
-            """, logger: server.logger)
-        for try await (name, events, seconds) in rows.decode((String, Int64, Double).self) {
+        let lags = try await withConnection(of: server.store.client) { [logger = server.logger] connection in
+            let rows = try await connection.query("""
+                SELECT c.name, count(e.position)::int8,
+                       COALESCE(extract(epoch FROM now() - min(e.recorded_at)), 0)::float8
+                FROM projection_checkpoints c
+                LEFT JOIN LATERAL (SELECT position, recorded_at FROM events
+                                   WHERE position > c.position ORDER BY position LIMIT 100000) e ON true
+                GROUP BY c.name
+                """, logger: logger)
+            var lags: [(String, Int64, Double)] = []
+            for try await lag in rows.decode((String, Int64, Double).self) { lags.append(lag) }
+            return lags
+        }
+        for (name, events, seconds) in lags {
             ServerMetrics.catchUpLag(projection: name, events: events, seconds: seconds)
         }
     }

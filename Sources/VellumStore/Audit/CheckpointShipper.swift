@@ -1,8 +1,8 @@
-public import Foundation
+import Foundation
 public import Logging
 import NIOCore
 public import PostgresNIO
-public import VellumCore
+import VellumCore
 
 /// Ships the signed checkpoints off the database: appends every committed checkpoint the file does
 /// not hold yet, one JSON line each, and syncs the file to disk. It runs after the sealer's
@@ -25,16 +25,20 @@ public struct CheckpointShipper: Sendable {
     public func ship() async throws -> Int {
         let (checkpoints, validLength) = try Self.read(path)
         let after = checkpoints.last?.sealSeq ?? 0
-        let rows = try await client.query("""
-            SELECT seal_seq, chain_hash, (extract(epoch FROM signed_at) * 1000000)::int8, key_id, signature
-            FROM checkpoints WHERE seal_seq > \(after) ORDER BY seal_seq
-            """, logger: logger)
-        var lines = ""
-        var count = 0
-        for try await (seq, chain, at, keyID, signature) in rows.decode((Int64, ByteBuffer, Int64, String, ByteBuffer).self) {
-            lines += Checkpoint(sealSeq: seq, chainHash: Array(buffer: chain), signedAt: Timestamp(microsecondsSinceEpoch: at),
-                                keyID: keyID, signature: Array(buffer: signature)).jsonLine + "\n"
-            count += 1
+        // On a watched connection: a read that hung in a database restart held the sealing round.
+        let (lines, count) = try await withConnection(of: client) { [logger] connection in
+            let rows = try await connection.query("""
+                SELECT seal_seq, chain_hash, (extract(epoch FROM signed_at) * 1000000)::int8, key_id, signature
+                FROM checkpoints WHERE seal_seq > \(after) ORDER BY seal_seq
+                """, logger: logger)
+            var lines = ""
+            var count = 0
+            for try await (seq, chain, at, keyID, signature) in rows.decode((Int64, ByteBuffer, Int64, String, ByteBuffer).self) {
+                lines += Checkpoint(sealSeq: seq, chainHash: Array(buffer: chain), signedAt: Timestamp(microsecondsSinceEpoch: at),
+                                    keyID: keyID, signature: Array(buffer: signature)).jsonLine + "\n"
+                count += 1
+            }
+            return (lines, count)
         }
         guard count > 0 else { return 0 }
         if !FileManager.default.fileExists(atPath: path) {

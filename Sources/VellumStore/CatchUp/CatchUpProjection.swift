@@ -27,9 +27,9 @@ public struct CatchUpRunner: Sendable {
     @discardableResult
     public func runOnce(_ projection: some CatchUpProjection, limit: Int = 5_000) async throws -> Int {
         let logger = logger
-        // A batch on a connection that closed under it is abandoned after a while rather than
-        // awaited for ever (``outcome(of:within:unlessClosed:)``): the next round goes on.
-        return try await withConnection(of: client, limit: .seconds(10)) { connection in
+        // A batch on a connection that closed under it is abandoned rather than awaited for ever
+        // (``outcome(of:unlessClosed:)``): the next round goes on.
+        return try await withConnection(of: client) { connection in
             try await connection.withTransaction(logger: logger) { connection in
                 let locked = try await connection.query(
                     "SELECT pg_try_advisory_xact_lock(hashtextextended(\(projection.name), 7))", logger: logger)

@@ -13,17 +13,19 @@ public enum TransactionIDRegression {
     /// rows lie past it; joined to the checkpoint row it walked the whole `(tx_id, position)` index
     /// (0.6 s per round on ten million events).
     public static func firstStranded(client: PostgresClient, logger: Logger) async throws -> Int64? {
-        var cursor: (position: Int64, transactionID: String)?
-        for try await row in try await client.query(
-            "SELECT position, tx_id::text FROM projection_checkpoints WHERE name = 'sealer'", logger: logger
-        ).decode((Int64, String).self) { cursor = row }
-        guard let cursor else { return nil }
-        let rows = try await client.query("""
-            SELECT min(e.position) FROM events e
-            WHERE e.position > \(cursor.position) AND e.tx_id < \(cursor.transactionID)::xid8
-              AND NOT EXISTS (SELECT 1 FROM seals s WHERE s.position = e.position)
-            """, logger: logger)
-        for try await position in rows.decode(Int64?.self) { return position }
-        return nil
+        try await withConnection(of: client) { connection in
+            var cursor: (position: Int64, transactionID: String)?
+            for try await row in try await connection.query(
+                "SELECT position, tx_id::text FROM projection_checkpoints WHERE name = 'sealer'", logger: logger
+            ).decode((Int64, String).self) { cursor = row }
+            guard let cursor else { return nil }
+            let rows = try await connection.query("""
+                SELECT min(e.position) FROM events e
+                WHERE e.position > \(cursor.position) AND e.tx_id < \(cursor.transactionID)::xid8
+                  AND NOT EXISTS (SELECT 1 FROM seals s WHERE s.position = e.position)
+                """, logger: logger)
+            for try await position in rows.decode(Int64?.self) { return position }
+            return nil
+        }
     }
 }

@@ -169,7 +169,7 @@ public final class BatchingAppender: Service, Sendable {
     private func write(_ batch: [Pending], attempt: Int = 0) async {
         let requests = batch.map(\.request)
         do {
-            let outcomes = try await writeTransactionWithinDeadline(requests, afterUnknownOutcome: attempt > 0)
+            let outcomes = try await writeTransactionWhileConnected(requests, afterUnknownOutcome: attempt > 0)
             for (pending, outcome) in zip(batch, outcomes) {
                 pending.continuation.resume(with: outcome)
             }
@@ -195,20 +195,19 @@ public final class BatchingAppender: Service, Sendable {
         }
     }
 
-    /// Runs ``writeTransaction(_:afterUnknownOutcome:)``; past ``transactionDeadline`` it is cancelled
-    /// and its outcome awaited (a retry must know whether it committed), except when the connection
-    /// it runs on has closed: PostgresNIO (1.33) drops a statement written to a connection that closed
-    /// a moment before and never completes it, and the database rolls back a transaction whose
-    /// connection is gone, so nothing of it can commit any more. It is then abandoned (the batch
-    /// counts as failed, and is retried); waiting for it froze the appender for good after a
-    /// database restart (Tests/Faults/fault_run.py).
-    private func writeTransactionWithinDeadline(
+    /// Runs ``writeTransaction(_:afterUnknownOutcome:)`` and awaits its outcome (a retry must know
+    /// whether it committed) while the connection it runs on is open. Once that has closed, it is
+    /// abandoned (the batch counts as failed, and is retried): PostgresNIO (1.33) drops a statement
+    /// written to a connection that closed a moment before and never completes it, and the database
+    /// rolls back a transaction whose connection is gone, so nothing of it can commit any more.
+    /// Waiting for it froze the appender for good after a database restart (Tests/Faults/fault_run.py).
+    private func writeTransactionWhileConnected(
         _ requests: [AppendRequest], afterUnknownOutcome: Bool
     ) async throws -> [Result<[RecordedEvent], AppendError>] {
         let connection = ConnectionInUse()
         let work = Task { try await self.writeTransaction(requests, afterUnknownOutcome: afterUnknownOutcome, connection: connection) }
         do {
-            return try await outcome(of: work, within: Self.transactionDeadline, unlessClosed: connection)
+            return try await outcome(of: work, unlessClosed: connection)
         } catch is DeadlineExceeded {
             logger.error("an append's connection closed under it and its statement never ended; abandoning it",
                          metadata: ["requests": "\(requests.count)"])
@@ -218,10 +217,6 @@ public final class BatchingAppender: Service, Sendable {
 
     /// How many times a request of a failed transaction is retried alone before it fails.
     static let retriesAlone = 3
-
-    /// The longest one batch transaction may take before it counts as failed: a connection that a
-    /// network failure left half-open must not hold its requests (and their clients) forever.
-    static let transactionDeadline: Duration = .seconds(10)
 
     private func writeTransaction(
         _ requests: [AppendRequest], afterUnknownOutcome: Bool, connection: ConnectionInUse

@@ -26,7 +26,7 @@ public func racingDeadline<Result: Sendable>(
     let outcome = Outcome<Result>()
     return try await withCheckedThrowingContinuation { continuation in
         outcome.waiting(continuation)
-        let work = Task {
+        Task {
             do { outcome.finish(.success(try await operation())) } catch { outcome.finish(.failure(error)) }
         }
         let timer = eventLoop.scheduleTask(in: .nanoseconds(Int64(limit.components.seconds) * 1_000_000_000
@@ -77,32 +77,34 @@ private final class Outcome<Result: Sendable>: Sendable {
     }
 }
 
-/// The outcome of `work`, which runs on the connection `connection` names: awaited as long as it
-/// takes, but past `limit` only while that connection is open. A statement on a connection that
-/// closed under it may never end (PostgresNIO 1.33 drops what is written to a closed channel) and
-/// can no longer commit (the database rolls back the transaction of a connection that is gone):
-/// then `work` is abandoned, and this throws ``DeadlineExceeded``. An open
-/// connection is waited for, so that a caller who retries knows whether the first attempt committed.
-public func outcome<Result: Sendable>(
-    of work: Task<Result, any Error>, within limit: Duration, unlessClosed connection: ConnectionInUse
-) async throws -> Result {
-    do {
-        return try await racingDeadline(limit) { try await work.value }
-    } catch is DeadlineExceeded {
-        while true {
-            do {
-                return try await racingDeadline(.milliseconds(250)) { try await work.value }
-            } catch is DeadlineExceeded {
-                if connection.isClosed { throw DeadlineExceeded() }
-            }
+/// The outcome of `work`, which runs on the connection `connection` names: awaited as long as that
+/// connection is open, and abandoned with ``DeadlineExceeded`` once it has been closed for a moment
+/// (``closedGrace``). A statement on a connection that closed under it may never end (PostgresNIO
+/// 1.33 drops what is written to a closed channel) and can no longer commit (the database rolls
+/// back the transaction of a connection that is gone); one that fails as it should does so at
+/// once. An open connection is waited for, so that a caller who retries knows whether the first
+/// attempt committed. (Looked at only past a 10 s limit, a statement that hung in a database
+/// restart held a sealing round, and with it the shipping of checkpoints, for the round's 30 s.)
+public func outcome<Result: Sendable>(of work: Task<Result, any Error>, unlessClosed connection: ConnectionInUse) async throws -> Result {
+    var closedBefore = false
+    while true {
+        do {
+            return try await racingDeadline(closedGrace) { try await work.value }
+        } catch is DeadlineExceeded {
+            let closed = connection.isClosed
+            if closed && closedBefore { throw DeadlineExceeded() }
+            closedBefore = closed
         }
     }
 }
 
-/// Runs `body` on a connection of `client`'s, waiting for it past `limit` only while that
-/// connection is open (``outcome(of:within:unlessClosed:)``).
+/// How long a statement whose connection has closed is still waited for, at least, before it is abandoned.
+let closedGrace: Duration = .milliseconds(250)
+
+/// Runs `body` on a connection of `client`'s, waiting for it only while that connection is open
+/// (``outcome(of:unlessClosed:)``).
 public func withConnection<Result: Sendable>(
-    of client: PostgresClient, limit: Duration, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    of client: PostgresClient, _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
 ) async throws -> Result {
     let inUse = ConnectionInUse()
     let work = Task {
@@ -111,7 +113,7 @@ public func withConnection<Result: Sendable>(
             return try await body(connection)
         }
     }
-    return try await outcome(of: work, within: limit, unlessClosed: inUse)
+    return try await outcome(of: work, unlessClosed: inUse)
 }
 
 /// The connection an operation runs on, for its deadline to look at.
