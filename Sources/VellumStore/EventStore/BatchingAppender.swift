@@ -209,7 +209,7 @@ public final class BatchingAppender: Service, Sendable {
         do {
             return try await outcome(of: work, unlessClosed: connection)
         } catch is DeadlineExceeded {
-            logger.error("an append's connection closed under it and its statement never ended; abandoning it",
+            logger.error("an append's connection closed under it before its statement ended; abandoning it (the batch is retried)",
                          metadata: ["requests": "\(requests.count)"])
             throw DeadlineExceeded()
         }
