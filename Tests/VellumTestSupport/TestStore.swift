@@ -14,6 +14,21 @@ public struct TestStore: Sendable {
     /// The pool of the store.
     public var client: PostgresClient { store.client }
 
+    /// Waits (up to a minute) until the gap-safe horizon has passed every event of this test's log.
+    /// Transaction ids are the cluster's: a test running meanwhile in another database (a CREATE
+    /// DATABASE, a transaction held open) holds the horizon back for every database. The horizon
+    /// only moves forward, so once passed, what was appended before stays below it.
+    public func waitForTheHorizonToPassTheLog() async throws {
+        for _ in 0..<600 {
+            let passed = try await client.query("""
+                SELECT coalesce(max(tx_id) < pg_snapshot_xmin(pg_current_snapshot()), true) FROM events
+                """, logger: TestCluster.logger).decode(Bool.self).reduce(true) { $0 && $1 }
+            if passed { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw HorizonHeldBack()
+    }
+
     /// Runs `body` with a fresh migrated database, a running pool and a running appender.
     @discardableResult
     public static func with<Result: Sendable>(
@@ -101,3 +116,6 @@ public func testMetadata(requestID: String? = nil) -> String {
     let metadata = EventMetadata(requestID: requestID, instance: "tests", actor: .operator("tests"))
     return try! EventJSON.encodeValue(metadata.forCommand(UUID().uuidString.lowercased()))
 }
+
+/// The cluster's gap-safe horizon stayed behind a test's log for a minute.
+public struct HorizonHeldBack: Error {}

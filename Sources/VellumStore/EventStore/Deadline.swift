@@ -99,7 +99,7 @@ public func outcome<Result: Sendable>(of work: Task<Result, any Error>, unlessCl
 }
 
 /// How long a statement whose connection has closed is still waited for, at least, before it is abandoned.
-let closedGrace: Duration = .milliseconds(250)
+let closedGrace: Duration = .milliseconds(500)
 
 /// Runs `body` on a connection of `client`'s, waiting for it only while that connection is open
 /// (``outcome(of:unlessClosed:)``).
