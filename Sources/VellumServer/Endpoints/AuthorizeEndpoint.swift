@@ -14,8 +14,11 @@ struct AuthorizeEndpoint: Sendable {
 
     func handle(_ request: Request, _ context: VellumRequestContext) async throws -> Response {
         let parameters = request.queryParameterList
-        let clientID = parameters.value("client_id")
-        let client = try await clientID.asyncFlatMap { try await server.queries.client($0) }
+        // The client, the browser's session and the consent its user remembered: one statement.
+        let read = try await parameters.value("client_id").asyncFlatMap {
+            try await server.queries.authorizeRead(clientID: $0, sessionHash: server.sessionCookieHash(request))
+        }
+        let client = read?.client
         let outcome = AuthorizationRequestValidation.validate(parameters, client: client)
 
         switch outcome {
@@ -29,10 +32,8 @@ struct AuthorizeEndpoint: Sendable {
             requested.expiresAt = now.adding(seconds: server.configuration.flowLifetime)
             let flowID = TimeOrderedID.uuid(at: now)
             var commands: [FlowCommand] = [.request(requested)]
-            let session = try await server.currentSession(request)
-            let remembered = try await session.asyncFlatMap { session in
-                try await server.hasRememberedConsent(userID: session.record.userID, clientID: client.clientID, scope: requested.scope)
-            } ?? false
+            let session = server.activeSession(read?.session)
+            let remembered = session != nil && read?.rememberedScope.map { requested.scope.isSubset(of: $0) } == true
             let login = session.map { FrontChannel.SessionLogin(userID: $0.record.userID, authTime: $0.authTime) }
 
             var next: String

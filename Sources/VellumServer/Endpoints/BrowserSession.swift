@@ -14,12 +14,20 @@ struct BrowserSession: Sendable {
 extension AuthorizationServer {
     /// The browser's active session, if its cookie names one.
     func currentSession(_ request: Request) async throws -> BrowserSession? {
-        guard let secret = request.cookie(sessionCookieName), !secret.isEmpty,
-              let record = try await queries.session(secretHash: SecretHash(of: secret)), record.isActive(at: now) else {
-            return nil
-        }
-        let username = try await queries.username(of: record.userID) ?? record.userID
-        return BrowserSession(record: record, username: username, authTime: record.startedAt)
+        guard let hash = sessionCookieHash(request) else { return nil }
+        return activeSession(try await queries.session(secretHash: hash))
+    }
+
+    /// The hash of the browser's session cookie, if it sends one.
+    func sessionCookieHash(_ request: Request) -> SecretHash? {
+        guard let secret = request.cookie(sessionCookieName), !secret.isEmpty else { return nil }
+        return SecretHash(of: secret)
+    }
+
+    /// The session read, if it is still active.
+    func activeSession(_ read: BrowserSessionRead?) -> BrowserSession? {
+        guard let read, read.record.isActive(at: now) else { return nil }
+        return BrowserSession(record: read.record, username: read.username ?? read.record.userID, authTime: read.record.startedAt)
     }
 
     /// The session cookie for `secret`.

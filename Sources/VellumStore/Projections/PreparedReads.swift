@@ -33,6 +33,51 @@ enum PreparedReads {
         (extract(epoch FROM r.expires_at) * 1000000)::int8, r.revoked_at IS NOT NULL, r.rotated_at IS NOT NULL
         """
 
+    static let sessionColumns = """
+        s.session_id, s.user_id, (extract(epoch FROM s.started_at) * 1000000)::int8, \
+        (extract(epoch FROM s.expires_at) * 1000000)::int8, s.ended_at IS NOT NULL, u.username
+        """
+
+    /// The browser session whose cookie hashes to the key, with its user's name.
+    struct Session: KeyedRead {
+        static let sql = """
+            SELECT \(sessionColumns) FROM sessions s LEFT JOIN users u ON u.user_id = s.user_id WHERE s.secret_hash = $1
+            """
+        let key: String
+
+        func decodeRow(_ row: PostgresRow) throws -> BrowserSessionRead? { try ProjectionRow(row).session(at: 0) }
+    }
+
+    /// What `/authorize` decides on, in one statement: the client, the browser session its cookie
+    /// names with the user's name, and the consent that user remembered for the client. (Three
+    /// statements and round trips before; always one row.)
+    struct ClientWithSession: PostgresPreparedStatement {
+        static let sql = """
+            SELECT \(clientColumns), \(sessionColumns), rc.scope
+            FROM (SELECT $1::text AS client_id) k
+            LEFT JOIN clients cl ON cl.client_id = k.client_id
+            LEFT JOIN sessions s ON s.secret_hash = $2
+            LEFT JOIN users u ON u.user_id = s.user_id
+            LEFT JOIN consents rc ON rc.user_id = s.user_id AND rc.client_id = k.client_id
+            """
+        let clientID: String
+        let sessionHash: String?
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(clientID)
+            if let sessionHash { bindings.append(sessionHash) } else { bindings.appendNull() }
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> AuthorizeRead {
+            let cells = ProjectionRow(row)
+            let session = try cells.session(at: 10)
+            return AuthorizeRead(client: try cells.client(at: 0), session: session,
+                                 rememberedScope: session == nil ? nil : try cells.row[16].decode([String]?.self).map(Scope.init))
+        }
+    }
+
     struct Client: KeyedRead {
         static let sql = "SELECT \(clientColumns) FROM clients cl WHERE cl.client_id = $1"
         let key: String
@@ -134,6 +179,17 @@ struct ProjectionRow {
             postLogoutRedirectURIs: try row[column + 9].decode([String]?.self)))
         registered.disabled = try row[column + 8].decode(Bool.self)
         return registered
+    }
+
+    /// The session in the six `sessionColumns` from `column`; nil when they are null.
+    func session(at column: Int) throws -> BrowserSessionRead? {
+        guard let id = try string(at: column) else { return nil }
+        let record = SessionRecord(
+            sessionID: id, userID: try row[column + 1].decode(String.self),
+            startedAt: Timestamp(microsecondsSinceEpoch: try row[column + 2].decode(Int64.self)),
+            expiresAt: Timestamp(microsecondsSinceEpoch: try row[column + 3].decode(Int64.self)),
+            ended: try row[column + 4].decode(Bool.self))
+        return BrowserSessionRead(record: record, username: try string(at: column + 5))
     }
 
     /// The access token in the nine `accessTokenColumns` from `column`; nil when they are null.

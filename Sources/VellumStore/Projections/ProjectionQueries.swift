@@ -24,6 +24,20 @@ public struct SessionRecord: Sendable, Equatable {
     public func isActive(at now: Timestamp) -> Bool { !ended && now < expiresAt }
 }
 
+/// A browser session and the name of its user (nil if the user's row is gone).
+public struct BrowserSessionRead: Sendable, Equatable {
+    public let record: SessionRecord
+    public let username: String?
+}
+
+/// What `/authorize` reads before it decides: the client (nil: unknown), the browser's session,
+/// and the consent its user remembered for the client.
+public struct AuthorizeRead: Sendable {
+    public let client: RegisteredClient?
+    public let session: BrowserSessionRead?
+    public let rememberedScope: Scope?
+}
+
 /// Reads of the inline projections: each one indexed lookup, never a scan of the log.
 public struct ProjectionQueries: Sendable {
     public let client: PostgresClient
@@ -77,18 +91,18 @@ public struct ProjectionQueries: Sendable {
         return nil
     }
 
-    /// The session whose cookie hashes to `secretHash`, if any.
-    public func session(secretHash: SecretHash) async throws -> SessionRecord? {
-        let rows = try await client.query("""
-            SELECT session_id, user_id, (extract(epoch FROM started_at) * 1000000)::int8,
-                   (extract(epoch FROM expires_at) * 1000000)::int8, ended_at IS NOT NULL
-            FROM sessions WHERE secret_hash = \(secretHash.hex)
-            """, logger: logger)
-        for try await (id, user, started, expires, ended) in rows.decode((String, String, Int64, Int64, Bool).self) {
-            return SessionRecord(sessionID: id, userID: user, startedAt: Timestamp(microsecondsSinceEpoch: started),
-                                 expiresAt: Timestamp(microsecondsSinceEpoch: expires), ended: ended)
-        }
+    /// The session whose cookie hashes to `secretHash`, with its user's name, if any.
+    public func session(secretHash: SecretHash) async throws -> BrowserSessionRead? {
+        for try await session in try await client.execute(PreparedReads.Session(key: secretHash.hex), logger: logger) { return session }
         return nil
+    }
+
+    /// Client `clientID`, the session whose cookie hashes to `sessionHash` with its user's name, and
+    /// the scope that user remembered consenting to for the client, in one statement.
+    public func authorizeRead(clientID: String, sessionHash: SecretHash?) async throws -> AuthorizeRead {
+        for try await read in try await client.execute(PreparedReads.ClientWithSession(clientID: clientID, sessionHash: sessionHash?.hex),
+                                                       logger: logger) { return read }
+        return AuthorizeRead(client: nil, session: nil, rememberedScope: nil)
     }
 
     /// Whether the access token `jti` has been revoked (nil: unknown token).
