@@ -38,20 +38,41 @@ public enum RedirectURI {
         }
     }
 
-    /// `uri` with `parameters` added to its query, keeping what was there (RFC 6749 §3.1.2).
+    /// `uri` with `parameters` added to its query, keeping what was there byte for byte (RFC 6749
+    /// §3.1.2: the query of a registered URI is retained; decoding and encoding it again changed a
+    /// `+` into `%2B`). A fragment, which no registered URI has, would stay last.
     public static func appending(_ parameters: [(String, String)], to uri: String) -> String {
-        guard var components = URLComponents(string: uri) else { return uri }
-        var items = components.queryItems ?? []
-        items += parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
-        components.percentEncodedQuery = items.map { item in
-            "\(formEncode(item.name))=\(formEncode(item.value ?? ""))"
-        }.joined(separator: "&")
-        return components.string ?? uri
+        let fragmentStart = uri.firstIndex(of: "#") ?? uri.endIndex
+        let base = uri[..<fragmentStart]
+        var result = String(base)
+        result.reserveCapacity(uri.utf8.count + parameters.reduce(0) { $0 + $1.0.utf8.count + 3 * $1.1.utf8.count + 2 })
+        var separator: Character? = base.contains("?") ? (base.hasSuffix("?") || base.hasSuffix("&") ? nil : "&") : "?"
+        for (name, value) in parameters {
+            if let separator { result.append(separator) }
+            separator = "&"
+            appendFormEncoded(name, to: &result)
+            result.append("=")
+            appendFormEncoded(value, to: &result)
+        }
+        result += uri[fragmentStart...]
+        return result
     }
 
-    private static func formEncode(_ value: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    /// `value` percent-encoded as UTF-8, all but the unreserved characters (RFC 3986 §2.3).
+    private static func appendFormEncoded(_ value: String, to result: inout String) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(value.utf8.count)
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                bytes.append(byte)
+            default:
+                bytes += [UInt8(ascii: "%"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+            }
+        }
+        result += String(decoding: bytes, as: UTF8.self)
     }
+
+    private static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
 }

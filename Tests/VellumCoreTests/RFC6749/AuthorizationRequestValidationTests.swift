@@ -135,6 +135,21 @@ struct RedirectURITests {
     @Test func parametersAreAddedToTheQuery() {
         #expect(RedirectURI.appending([("code", "a b"), ("state", "x&y")], to: "https://app.example/cb?keep=1")
                 == "https://app.example/cb?keep=1&code=a%20b&state=x%26y")
+        #expect(RedirectURI.appending([("code", "c")], to: "com.example.app:/cb") == "com.example.app:/cb?code=c")
+    }
+
+    /// A URI is ASCII (RFC 3986 §2): a state with letters outside ASCII goes back percent-encoded
+    /// as UTF-8, and only the unreserved characters go back as they are.
+    @Test func everyByteOutsideTheUnreservedSetIsPercentEncoded() {
+        #expect(RedirectURI.appending([("state", "é東x-._~+/?")], to: "https://app.example/cb")
+                == "https://app.example/cb?state=%C3%A9%E6%9D%B1x-._~%2B%2F%3F")
+    }
+
+    /// The registered URI's query is retained as registered (RFC 6749 §3.1.2): not decoded and
+    /// encoded again, which turned its `+` into `%2B` and so changed what it means to a form decoder.
+    @Test func theRegisteredQueryIsKeptByteForByte() {
+        #expect(RedirectURI.appending([("code", "c")], to: "https://app.example/cb?q=a+b&r=%7e")
+                == "https://app.example/cb?q=a+b&r=%7e&code=c")
     }
 }
 
