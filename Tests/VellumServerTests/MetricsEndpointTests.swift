@@ -13,8 +13,15 @@ struct MetricsEndpointTests {
         try await TestServer.with { server in
             let client = try await Self.aFlowAndAFailedLogin(on: server)
 
-            let (status, type, text) = try await server.client.execute(uri: "/metrics", method: .get) { response in
-                (response.status, response.headers[.contentType], String(buffer: response.body))
+            // The connections are counted apart from the requests (every 5 s, given 0.6 s each; a
+            // loaded test run was seen to miss the first count): wait for them.
+            var (status, type, text): (HTTPResponse.Status, String?, String) = (.ok, nil, "")
+            for _ in 0..<100 {
+                (status, type, text) = try await server.client.execute(uri: "/metrics", method: .get) { response in
+                    (response.status, response.headers[.contentType], String(buffer: response.body))
+                }
+                if text.contains("vellum_database_connections{") { break }
+                try await Task.sleep(for: .milliseconds(100))
             }
             #expect(status == .ok)
             #expect(type?.hasPrefix("text/plain; version=0.0.4") == true)
@@ -62,9 +69,10 @@ struct MetricsEndpointTests {
         try await TestServer.with { server in
             _ = try await Self.aFlowAndAFailedLogin(on: server)
             var exported = ""
-            for _ in 0..<50 {
+            for _ in 0..<100 {
                 exported = try await server.client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
-                if exported.contains("vellum_catchup_lag_seconds") && exported.contains("vellum_database_up") { break }
+                if exported.contains("vellum_catchup_lag_seconds") && exported.contains("vellum_database_up")
+                    && exported.contains("vellum_database_connections{") { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
             let series = Set(exported.split(separator: "\n").compactMap { line -> String? in

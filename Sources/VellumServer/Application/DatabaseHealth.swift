@@ -59,8 +59,10 @@ final class DatabaseHealth: Service, Sendable {
     }
 
     /// Counts this instance's connections by state into `vellum_database_connections`; apart from
-    /// the probe, so that readiness never waits on `pg_stat_activity`.
-    func countConnections() async {
+    /// the probe, so that readiness never waits on `pg_stat_activity`. Returns whether it did (a
+    /// count that missed its 0.6 s is tried again on the next probe, not five seconds later).
+    @discardableResult
+    func countConnections() async -> Bool {
         let client = self.client, logger = self.logger, name = applicationName
         let connections = try? await racingDeadline(Self.probeLimit) {
             var byState: [String: Int64] = [:]
@@ -72,13 +74,17 @@ final class DatabaseHealth: Service, Sendable {
             return byState
         }
         if let connections { ServerMetrics.databaseConnections(connections) }
+        return connections != nil
     }
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             var round = 0
+            var counted = false
             while !Task.isCancelled {
-                if await self.probe(), round % Self.probesPerConnectionCount == 0 { await self.countConnections() }
+                if await self.probe(), !counted || round % Self.probesPerConnectionCount == 0 {
+                    counted = await self.countConnections()
+                }
                 round += 1
                 try? await Task.sleep(for: self.interval)
             }
