@@ -1,22 +1,26 @@
 import Foundation
 import Testing
+import VellumTestSupport
 @testable import VellumStore
 
 /// What `--help` says, and how long commands show progress (issue 12, item 3).
 @Suite("Command-line help and progress")
 struct CommandLineTests {
-    private static func help(_ name: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = try #require(Commands.executable(name), "\(name) should be built beside the tests")
-        process.arguments = arguments + ["--help"]
-        process.environment = Commands.environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    private static func help(_ name: String, _ arguments: [String]) async throws -> String {
+        let executable = try #require(Commands.executable(name), "\(name) should be built beside the tests")
+        return try await onItsOwnThread {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments + ["--help"]
+            process.environment = Commands.environment
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
     }
 
     @Test(arguments: [
@@ -25,8 +29,8 @@ struct CommandLineTests {
         ("vellum-audit", ["verify"]), ("vellum-audit", ["export"]), ("vellum-audit", ["replay"]),
         ("vellum-bench", ["flows"]), ("vellum-bench", ["append"]), ("vellum-bench", ["http"]),
     ])
-    func everyOptionStatesItsDefaultOnceAndRequiredOnesLookRequired(name: String, arguments: [String]) throws {
-        let help = try Self.help(name, arguments)
+    func everyOptionStatesItsDefaultOnceAndRequiredOnesLookRequired(name: String, arguments: [String]) async throws {
+        let help = try await Self.help(name, arguments)
         #expect(help.contains("USAGE:"))
         // Each option's entry runs from its "  --name" line to the next.
         let entries = help.components(separatedBy: "\n  -").dropFirst()

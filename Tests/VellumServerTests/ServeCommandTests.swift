@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Testing
 import VellumCore
+import VellumTestSupport
 
 /// Runs the real `vellum` binary as an operator would: `vellum serve` on the embedded cluster,
 /// then Ctrl-C (SIGINT).
@@ -26,39 +27,41 @@ struct ServeCommandTests {
     /// Runs the CLI to completion; returns its exit status and standard output (with standard
     /// error when `errors`).
     private static func run(_ executable: URL, _ arguments: [String], input: String? = nil, errors: Bool = false,
-                            environment extra: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VELLUM_") }
-        environment["VELLUM_LOG_LEVEL"] = "error"
-        process.environment = environment.merging(extra) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = errors ? output : FileHandle.nullDevice
-        let stdin = Pipe()
-        process.standardInput = stdin
-        try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+                            environment extra: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+        try await onItsOwnThread {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments
+            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VELLUM_") }
+            environment["VELLUM_LOG_LEVEL"] = "error"
+            process.environment = environment.merging(extra) { $1 }
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = errors ? output : FileHandle.nullDevice
+            let stdin = Pipe()
+            process.standardInput = stdin
+            try process.run()
+            if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+            try stdin.fileHandleForWriting.close()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
     }
 
     /// `--version` on the command and on each subcommand, from the one version constant.
     @Test(arguments: [["--version"], ["serve", "--version"], ["clients", "create", "--version"], ["projections", "rebuild", "--version"]])
-    func everyCommandSaysItsVersion(arguments: [String]) throws {
+    func everyCommandSaysItsVersion(arguments: [String]) async throws {
         let executable = try #require(Self.executable, "the vellum binary should be built beside the tests")
-        let (status, output) = try Self.run(executable, arguments)
+        let (status, output) = try await Self.run(executable, arguments)
         #expect(status == 0)
         #expect(output == VellumVersion.current + "\n")
     }
 
     /// Every setting the README lists is in `vellum serve --help`, with its variable.
-    @Test func everySettingIsInTheHelp() throws {
+    @Test func everySettingIsInTheHelp() async throws {
         let executable = try #require(Self.executable, "the vellum binary should be built beside the tests")
-        let help = try Self.run(executable, ["serve", "--help"]).output.replacingOccurrences(of: "\n", with: " ")
+        let help = try await Self.run(executable, ["serve", "--help"]).output.replacingOccurrences(of: "\n", with: " ")
             .replacingOccurrences(of: "  ", with: " ")
         let readme = try String(contentsOf: URL(filePath: #filePath).deletingLastPathComponent()
             .appending(path: "../../README.md").standardized, encoding: .utf8)
@@ -71,21 +74,21 @@ struct ServeCommandTests {
 
     /// The command line wins over the environment, the environment over the file; a value that
     /// is not what its setting takes stops the command with the setting's name, before any database.
-    @Test func settingsComeFromTheCommandLineTheEnvironmentAndAFile() throws {
+    @Test func settingsComeFromTheCommandLineTheEnvironmentAndAFile() async throws {
         let executable = try #require(Self.executable, "the vellum binary should be built beside the tests")
         let file = FileManager.default.temporaryDirectory.appending(path: "vellum-\(UUID().uuidString.prefix(8)).json")
         defer { try? FileManager.default.removeItem(at: file) }
         try Data(#"{"code_ttl": "soon", "access_log": "maybe", "data_dir": "/nonexistent/never-created"}"#.utf8).write(to: file)
 
-        let fromFile = try Self.run(executable, ["serve", "--config", file.path], errors: true)
+        let fromFile = try await Self.run(executable, ["serve", "--config", file.path], errors: true)
         #expect(fromFile.status != 0 && fromFile.output.contains("VELLUM_CODE_TTL"), "\(fromFile.output)")
-        let fromEnvironment = try Self.run(executable, ["serve", "--config", file.path], errors: true, environment: ["VELLUM_CODE_TTL": "0"])
+        let fromEnvironment = try await Self.run(executable, ["serve", "--config", file.path], errors: true, environment: ["VELLUM_CODE_TTL": "0"])
         #expect(fromEnvironment.status != 0 && fromEnvironment.output.contains("VELLUM_CODE_TTL must be a positive"), "\(fromEnvironment.output)")
-        let fromCommandLine = try Self.run(executable, ["serve", "--config", file.path, "--code-ttl", "30"], errors: true,
+        let fromCommandLine = try await Self.run(executable, ["serve", "--config", file.path, "--code-ttl", "30"], errors: true,
                                            environment: ["VELLUM_CODE_TTL": "0"])
         #expect(fromCommandLine.status != 0 && !fromCommandLine.output.contains("VELLUM_CODE_TTL")
                 && fromCommandLine.output.contains("VELLUM_ACCESS_LOG must be on or off"), "\(fromCommandLine.output)")
-        let missing = try Self.run(executable, ["serve", "--config", "/nonexistent.json"], errors: true)
+        let missing = try await Self.run(executable, ["serve", "--config", "/nonexistent.json"], errors: true)
         #expect(missing.status != 0 && missing.output.contains("--config /nonexistent.json"), "\(missing.output)")
         #expect(!FileManager.default.fileExists(atPath: "/nonexistent/never-created"))
     }
@@ -127,49 +130,49 @@ struct ServeCommandTests {
         #expect(!Self.postgresProcesses(dataDirectory: dataDirectory).isEmpty, "the embedded PostgreSQL should be running")
 
         // The operator CLI works on the same embedded cluster while the server runs on it.
-        let created = try Self.run(executable, ["clients", "create", "--name", "CLI App", "--redirect-uri",
+        let created = try await Self.run(executable, ["clients", "create", "--name", "CLI App", "--redirect-uri",
                                                 "https://cli.example/cb", "--json", "--data-dir", dataDirectory])
         let client = try #require(try JSONSerialization.jsonObject(with: Data(created.output.utf8)) as? [String: String])
         #expect(created.status == 0)
         #expect(client["client_id"]?.hasPrefix("c_") == true)
         #expect((client["client_secret"]?.count ?? 0) >= 43)
-        let user = try Self.run(executable, ["users", "create", "--username", "carol", "--password-stdin", "--json",
+        let user = try await Self.run(executable, ["users", "create", "--username", "carol", "--password-stdin", "--json",
                                              "--data-dir", dataDirectory], input: "a long enough password\n")
         #expect(user.status == 0)
         #expect(user.output.contains(#""username":"carol""#))
-        let duplicate = try Self.run(executable, ["users", "create", "--username", "carol", "--password-stdin",
+        let duplicate = try await Self.run(executable, ["users", "create", "--username", "carol", "--password-stdin",
                                                   "--data-dir", dataDirectory], input: "a long enough password\n")
         #expect(duplicate.status != 0)
         // --json is built by an encoder: a quote in a username stays valid JSON.
-        let quoted = try Self.run(executable, ["users", "create", "--username", #"o"brien"#, "--password-stdin", "--json",
+        let quoted = try await Self.run(executable, ["users", "create", "--username", #"o"brien"#, "--password-stdin", "--json",
                                                "--data-dir", dataDirectory], input: "a long enough password\n")
         let quotedUser = try #require(try JSONSerialization.jsonObject(with: Data(quoted.output.utf8)) as? [String: String])
         #expect(quotedUser["username"] == #"o"brien"#)
 
         // The lifecycle commands: lists never print a secret; each change is an event.
-        let clients = try Self.run(executable, ["clients", "list", "--json", "--data-dir", dataDirectory])
+        let clients = try await Self.run(executable, ["clients", "list", "--json", "--data-dir", dataDirectory])
         #expect(clients.status == 0 && clients.output.contains(client["client_id"]!) && !clients.output.contains(client["client_secret"]!))
-        let users = try Self.run(executable, ["users", "list", "--json", "--data-dir", dataDirectory])
+        let users = try await Self.run(executable, ["users", "list", "--json", "--data-dir", dataDirectory])
         #expect(users.status == 0 && users.output.contains(#""username":"carol""#) && !users.output.contains("$2"))
-        let rotatedSecret = try Self.run(executable, ["clients", "rotate-secret", "--client", client["client_id"]!, "--json",
+        let rotatedSecret = try await Self.run(executable, ["clients", "rotate-secret", "--client", client["client_id"]!, "--json",
                                                       "--data-dir", dataDirectory])
         let newSecret = try #require(try JSONSerialization.jsonObject(with: Data(rotatedSecret.output.utf8)) as? [String: String])
         #expect(newSecret["client_secret"] != nil && newSecret["client_secret"] != client["client_secret"])
-        #expect(try Self.run(executable, ["clients", "disable", "--client", client["client_id"]!, "--data-dir", dataDirectory])
+        #expect(try await Self.run(executable, ["clients", "disable", "--client", client["client_id"]!, "--data-dir", dataDirectory])
             .output.hasPrefix("client disabled"))
-        #expect(try Self.run(executable, ["clients", "enable", "--client", client["client_id"]!, "--data-dir", dataDirectory])
+        #expect(try await Self.run(executable, ["clients", "enable", "--client", client["client_id"]!, "--data-dir", dataDirectory])
             .output.hasPrefix("client enabled"))
-        #expect(try Self.run(executable, ["users", "disable", "--user", "carol", "--data-dir", dataDirectory]).output.hasPrefix("user disabled"))
-        #expect(try Self.run(executable, ["users", "enable", "--user", "carol", "--data-dir", dataDirectory]).output.hasPrefix("user enabled"))
-        let password = try Self.run(executable, ["users", "set-password", "--user", "carol", "--password-stdin", "--data-dir", dataDirectory],
+        #expect(try await Self.run(executable, ["users", "disable", "--user", "carol", "--data-dir", dataDirectory]).output.hasPrefix("user disabled"))
+        #expect(try await Self.run(executable, ["users", "enable", "--user", "carol", "--data-dir", dataDirectory]).output.hasPrefix("user enabled"))
+        let password = try await Self.run(executable, ["users", "set-password", "--user", "carol", "--password-stdin", "--data-dir", dataDirectory],
                                     input: "another long password\n")
         #expect(password.status == 0 && password.output.hasPrefix("password changed"))
-        #expect(try Self.run(executable, ["users", "disable", "--user", "nobody", "--data-dir", dataDirectory]).status != 0)
+        #expect(try await Self.run(executable, ["users", "disable", "--user", "nobody", "--data-dir", dataDirectory]).status != 0)
 
-        let consents = try Self.run(executable, ["consents", "list", "--user", "carol", "--json", "--data-dir", dataDirectory])
+        let consents = try await Self.run(executable, ["consents", "list", "--user", "carol", "--json", "--data-dir", dataDirectory])
         #expect(consents.status == 0)
         #expect(consents.output.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
-        let rotated = try Self.run(executable, ["keys", "rotate", "--activate-in", "3600", "--data-dir", dataDirectory])
+        let rotated = try await Self.run(executable, ["keys", "rotate", "--activate-in", "3600", "--data-dir", dataDirectory])
         #expect(rotated.status == 0, "the CLI decrypts nothing but shares the server's master key file")
         #expect(rotated.output.hasPrefix("published signing key"))
         let jwks = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/jwks.json")!).0

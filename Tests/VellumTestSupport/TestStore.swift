@@ -119,3 +119,13 @@ public func testMetadata(requestID: String? = nil) -> String {
 
 /// The cluster's gap-safe horizon stayed behind a test's log for a minute.
 public struct HorizonHeldBack: Error {}
+
+/// Runs `body` — blocking work: reading a child process's output to its end, waiting for it to
+/// exit — on a thread of its own, never on the concurrency pool's (two threads on this machine:
+/// two tests waiting on a child at once stalled every other test's in-process server, whose
+/// requests then timed out after 60 s).
+public func onItsOwnThread<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Swift.Result { try body() }) }.start()
+    }
+}

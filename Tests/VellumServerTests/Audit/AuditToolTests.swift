@@ -37,24 +37,26 @@ struct AuditToolTests {
         URL(filePath: CommandLine.arguments[0]).deletingLastPathComponent()
     }
 
-    private func run(_ tool: String, _ arguments: [String], database: PostgresClient.Configuration) throws -> (status: Int32, output: String) {
+    private func run(_ tool: String, _ arguments: [String], database: PostgresClient.Configuration) async throws -> (status: Int32, output: String) {
         let candidates = [Self.binaries, Self.binaries.deletingLastPathComponent()].map { $0.appending(path: tool) }
         let executable = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) })
         let socketDirectory = URL(filePath: try #require(database.unixSocketPath)).deletingLastPathComponent().path
         let url = "postgres://\(database.username)@/\(database.database ?? "")?host=\(socketDirectory)"
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments + ["--database-url", url]
-        let pipe = Pipe()
-        let errors = Pipe()
-        process.standardOutput = pipe
-        process.standardError = errors
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        let diagnostics = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        // Standard error follows the output, so a failed expectation shows why.
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self) + String(decoding: diagnostics, as: UTF8.self))
+        return try await onItsOwnThread {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments + ["--database-url", url]
+            let pipe = Pipe()
+            let errors = Pipe()
+            process.standardOutput = pipe
+            process.standardError = errors
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            let diagnostics = errors.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            // Standard error follows the output, so a failed expectation shows why.
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self) + String(decoding: diagnostics, as: UTF8.self))
+        }
     }
 
     @Test func replayVerifyAndExportFromTheCommandLine() async throws {
@@ -67,14 +69,14 @@ struct AuditToolTests {
         try await TestServer.with(configure: { $0.auditKeyFile = keyFile; $0.checkpointFile = checkpointFile }) { server in
             let (flow, code, accessToken) = try await workload(server)
 
-            let byToken = try run("vellum-audit", ["replay", "--token", accessToken], database: server.database)
+            let byToken = try await run("vellum-audit", ["replay", "--token", accessToken], database: server.database)
             #expect(byToken.status == 0)
             #expect(byToken.output.contains("flow \(flow)"))
             #expect(byToken.output.contains("variables after each step"))
             #expect(byToken.output.contains("RefreshTokenReuseDetected") && byToken.output.contains("reuse detected: family revoked"))
             #expect(byToken.output.contains("chain: valid"))
 
-            let byCode = try run("vellum-audit", ["replay", "--code=\(code)", "--format", "json"], database: server.database)
+            let byCode = try await run("vellum-audit", ["replay", "--code=\(code)", "--format", "json"], database: server.database)
             #expect(byCode.status == 0, "\(byCode.output)")
             let json = try #require(try JSONSerialization.jsonObject(with: Data(byCode.output.split(separator: "\n").first.map(String.init)?.utf8 ?? "".utf8)) as? [String: Any])
             #expect(json["flow"] as? String == flow)
@@ -84,12 +86,12 @@ struct AuditToolTests {
             #expect((steps.last?["state"] as? [String: Any])?["refresh_token"] as? String == "revoked")
             #expect(steps.allSatisfy { $0["position"] is Int && $0["actor"] is String && $0["data"] is [String: Any] })
 
-            let byFlow = try run("vellum-audit", ["replay", "--flow", "flow-\(flow)", "--format", "json"], database: server.database)
+            let byFlow = try await run("vellum-audit", ["replay", "--flow", "flow-\(flow)", "--format", "json"], database: server.database)
             #expect(byFlow.output == byCode.output)
-            let unknown = try run("vellum-audit", ["replay", "--code", "nothing-like-it"], database: server.database)
+            let unknown = try await run("vellum-audit", ["replay", "--code", "nothing-like-it"], database: server.database)
             #expect(unknown.status != 0)
 
-            let export = try run("vellum-audit", ["export", "--format", "jsonl"], database: server.database)
+            let export = try await run("vellum-audit", ["export", "--format", "jsonl"], database: server.database)
             let lines = export.output.split(separator: "\n")
             let total = try await server.store.client.query("SELECT count(*)::int8 FROM events").decode(Int64.self).reduce(0, +)
             let events = lines.filter { $0.hasPrefix("{") && !$0.hasPrefix(#"{"record":"#) }
@@ -104,18 +106,18 @@ struct AuditToolTests {
             // Seal and ship what is there (the server's sealer runs every second; wait for it), then
             // verify against the pinned key and the shipped checkpoints.
             let anchored = ["verify", "--unsealed-grace", "0", "--audit-key", keyFile + ".pub", "--checkpoints", checkpointFile]
-            var verified = try run("vellum-audit", anchored, database: server.database)
+            var verified = try await run("vellum-audit", anchored, database: server.database)
             for _ in 0..<50 where verified.status != 0 {
                 try await Task.sleep(for: .milliseconds(100))
-                verified = try run("vellum-audit", anchored, database: server.database)
+                verified = try await run("vellum-audit", anchored, database: server.database)
             }
             #expect(verified.status == 0, "\(verified.output)")
             #expect(verified.output.contains("result:      valid"))
             #expect(verified.output.contains("pinned key \(key.keyID)"))
-            let byFingerprint = try run("vellum-audit", ["verify", "--audit-key", key.fingerprint], database: server.database)
+            let byFingerprint = try await run("vellum-audit", ["verify", "--audit-key", key.fingerprint], database: server.database)
             #expect(byFingerprint.output.contains("anchor:      pinned key"), "\(byFingerprint.output)")
             // Without an anchor the same log is only "unanchored", with its own exit code.
-            let unanchored = try run("vellum-audit", ["verify", "--unsealed-grace", "0"], database: server.database)
+            let unanchored = try await run("vellum-audit", ["verify", "--unsealed-grace", "0"], database: server.database)
             #expect(unanchored.status == 2 && unanchored.output.contains("result:      unanchored"), "\(unanchored.output)")
             #expect(!unanchored.output.contains("result:      valid"))
             #expect(try CheckpointShipper.read(checkpointFile).checkpoints.isEmpty == false)

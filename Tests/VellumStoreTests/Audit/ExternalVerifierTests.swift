@@ -41,25 +41,27 @@ struct ExternalVerifierTests {
     }
 
     /// Runs `python3 arguments…` with `input` (a file) as standard input; stdout and stderr together.
-    private func python3(_ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(filePath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let standardInput = try input.map { try FileHandle(forReadingFrom: URL(filePath: $0)) }
-        defer { try? standardInput?.close() }
-        process.standardInput = standardInput ?? FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    private func python3(_ arguments: [String], input: String? = nil) async throws -> (status: Int32, output: String) {
+        try await onItsOwnThread {
+            let process = Process()
+            process.executableURL = URL(filePath: "/usr/bin/env")
+            process.arguments = ["python3"] + arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            let standardInput = try input.map { try FileHandle(forReadingFrom: URL(filePath: $0)) }
+            defer { try? standardInput?.close() }
+            process.standardInput = standardInput ?? FileHandle.nullDevice
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
     }
 
     /// Runs the script with `arguments`.
-    private func python(_ arguments: [String], input: String? = nil) throws -> (status: Int32, output: String) {
-        try python3([Self.script] + arguments, input: input)
+    private func python(_ arguments: [String], input: String? = nil) async throws -> (status: Int32, output: String) {
+        try await python3([Self.script] + arguments, input: input)
     }
 
     /// The Swift verifier, anchored on the signer's key (as `--audit-key FILE` anchors the script).
@@ -97,7 +99,7 @@ struct ExternalVerifierTests {
             try? FileManager.default.removeItem(atPath: path)
             try? FileManager.default.removeItem(atPath: key)
         }
-        let result = try python([path, "--audit-key", key] + Self.grace)
+        let result = try await python([path, "--audit-key", key] + Self.grace)
         #expect(result.status == 1, "\(result.output)")
         #expect(Self.firstFault(in: result.output) == Self.summary(fault), "Swift: \(fault)\nscript:\n\(result.output)")
         return fault
@@ -119,24 +121,24 @@ struct ExternalVerifierTests {
                 try? FileManager.default.removeItem(atPath: path)
                 try? FileManager.default.removeItem(atPath: key)
             }
-            let unanchored = try python([path] + Self.grace)
+            let unanchored = try await python([path] + Self.grace)
             #expect(unanchored.status == 2, "\(unanchored.output)")
             #expect(unanchored.output.contains("result:      unanchored"), "\(unanchored.output)")
             #expect(unanchored.output.contains("anchor:      none"), "\(unanchored.output)")
 
-            let byFile = try python([path, "--audit-key", key] + Self.grace)
+            let byFile = try await python([path, "--audit-key", key] + Self.grace)
             #expect(byFile.status == 0, "\(byFile.output)")
             #expect(byFile.output.contains("result:      valid"), "\(byFile.output)")
             #expect(byFile.output.contains("anchor:      pinned key \(AuditKeyFile.keyID(log.signer.key.publicKey))"), "\(byFile.output)")
 
             let fingerprint = AuditKeyFile.fingerprint(log.signer.key.publicKey)
-            let byFingerprint = try python([path, "--audit-key", fingerprint] + Self.grace)
+            let byFingerprint = try await python([path, "--audit-key", fingerprint] + Self.grace)
             #expect(byFingerprint.status == 0, "\(byFingerprint.output)")
             #expect(byFingerprint.output.contains("result:      valid"), "\(byFingerprint.output)")
 
             // A fingerprint the log's `audit` stream does not publish is refused, as by vellum-audit.
             let stranger = AuditKeyFile.fingerprint(Curve25519.Signing.PrivateKey().publicKey)
-            let refused = try python([path, "--audit-key", stranger] + Self.grace)
+            let refused = try await python([path, "--audit-key", stranger] + Self.grace)
             #expect(refused.status == 64, "\(refused.output)")
             #expect(refused.output.contains("no audit key in the log has the fingerprint"), "\(refused.output)")
         }
@@ -151,11 +153,11 @@ struct ExternalVerifierTests {
                 try? FileManager.default.removeItem(atPath: path)
                 try? FileManager.default.removeItem(atPath: key)
             }
-            let dash = try python(["-", "--audit-key", key] + Self.grace, input: path)
+            let dash = try await python(["-", "--audit-key", key] + Self.grace, input: path)
             #expect(dash.status == 0, "\(dash.output)")
             #expect(dash.output.contains("events:      13 in 4 streams"), "\(dash.output)")
             #expect(dash.output.contains("result:      valid"), "\(dash.output)")
-            let noPath = try python(["--audit-key", key] + Self.grace, input: path)
+            let noPath = try await python(["--audit-key", key] + Self.grace, input: path)
             #expect(noPath.status == 0, "\(noPath.output)")
 
             // A tampered export read from standard input names the fault just the same.
@@ -163,7 +165,7 @@ struct ExternalVerifierTests {
             try await log.tamper(#"UPDATE events SET payload = '{"n": 7}' WHERE position = \#(target.position)"#)
             let tampered = try await export(log)
             defer { try? FileManager.default.removeItem(atPath: tampered) }
-            let result = try python(["-", "--audit-key", key] + Self.grace, input: tampered)
+            let result = try await python(["-", "--audit-key", key] + Self.grace, input: tampered)
             #expect(result.status == 1, "\(result.output)")
             #expect(Self.firstFault(in: result.output) == "altered at position \(target.position)", "\(result.output)")
         }
@@ -181,7 +183,7 @@ struct ExternalVerifierTests {
             // `cryptography` made unimportable; the script runs as __main__ with its own argv.
             let code = "import sys, runpy; sys.modules['cryptography'] = None; script = sys.argv[1]; "
                 + "sys.argv = sys.argv[1:]; runpy.run_path(script, run_name='__main__')"
-            let result = try python3(["-c", code, Self.script, path, "--audit-key", key] + Self.grace)
+            let result = try await python3(["-c", code, Self.script, path, "--audit-key", key] + Self.grace)
             #expect(result.status == 3, "\(result.output)")
             #expect(result.output.contains("cryptography"), "\(result.output)")
             #expect(result.output.contains("pip install cryptography"), "\(result.output)")
@@ -205,7 +207,7 @@ struct ExternalVerifierTests {
                 try? FileManager.default.removeItem(atPath: path)
                 try? FileManager.default.removeItem(atPath: checkpointPath)
             }
-            let good = try python([path, "--checkpoints", checkpointPath] + Self.grace)
+            let good = try await python([path, "--checkpoints", checkpointPath] + Self.grace)
             #expect(good.status == 0, "\(good.output)")
             #expect(good.output.contains("anchor:      \(checkpoints.count) shipped checkpoints"), "\(good.output)")
 
@@ -213,18 +215,18 @@ struct ExternalVerifierTests {
             let torn = checkpoints.dropLast().joined(separator: "\n") + "\n" + checkpoints.last!.prefix(20)
             try torn.write(toFile: checkpointPath, atomically: true, encoding: .utf8)
             #expect(try CheckpointShipper.read(checkpointPath).checkpoints.count == checkpoints.count - 1)
-            let tornResult = try python([path, "--checkpoints", checkpointPath] + Self.grace)
+            let tornResult = try await python([path, "--checkpoints", checkpointPath] + Self.grace)
             #expect(tornResult.status == 0, "\(tornResult.output)")
             #expect(tornResult.output.contains("anchor:      \(checkpoints.count - 1) shipped checkpoints"), "\(tornResult.output)")
 
             // Any other line that is not a checkpoint is an error, not a verdict.
             try ("not a checkpoint\n" + checkpoints.joined(separator: "\n") + "\n").write(toFile: checkpointPath, atomically: true, encoding: .utf8)
-            let garbled = try python([path, "--checkpoints", checkpointPath] + Self.grace)
+            let garbled = try await python([path, "--checkpoints", checkpointPath] + Self.grace)
             #expect(garbled.status == 64, "\(garbled.output)")
 
             let forged = checkpoints.map { $0.replacingOccurrences(of: #""seal_seq":4,"chain_hash":""#, with: #""seal_seq":4,"chain_hash":"00"#) }
             try (forged.joined(separator: "\n") + "\n").write(toFile: checkpointPath, atomically: true, encoding: .utf8)
-            let bad = try python([path, "--checkpoints", checkpointPath] + Self.grace)
+            let bad = try await python([path, "--checkpoints", checkpointPath] + Self.grace)
             #expect(bad.status == 1, "\(bad.output)")
             #expect(Self.firstFault(in: bad.output) == "checkpoint mismatch at no position", "\(bad.output)")
         }
@@ -320,7 +322,7 @@ struct ExternalVerifierTests {
                 try? FileManager.default.removeItem(atPath: path)
                 try? FileManager.default.removeItem(atPath: key)
             }
-            let result = try python([path, "--audit-key", key, "--checkpoint-events", "4"] + Self.grace)
+            let result = try await python([path, "--audit-key", key, "--checkpoint-events", "4"] + Self.grace)
             #expect(result.status == 1, "\(result.output)")
             #expect(result.output.contains("first fault: not covered by a trusted checkpoint at no position"), "\(result.output)")
         }
@@ -349,7 +351,7 @@ struct ExternalVerifierTests {
             #expect(text.contains(record), "the export carries the checkpoint at seal 8")
             try text.replacingOccurrences(of: record, with: record + "00").write(toFile: path, atomically: true, encoding: .utf8)
             for anchor in [["--audit-key", key], []] {
-                let result = try python([path] + anchor + Self.grace)
+                let result = try await python([path] + anchor + Self.grace)
                 #expect(result.status == 1, "\(result.output)")
                 #expect(Self.firstFault(in: result.output) == "checkpoint mismatch at no position", "\(result.output)")
                 #expect(result.output.contains("checkpoint at seal 8"), "\(result.output)")
