@@ -20,7 +20,7 @@ extension Event {
 public enum EventJSON {
     /// Encodes `event` with its `schema_version`.
     public static func encode<E: Event>(_ event: E) throws -> String {
-        String(decoding: try encoder.encode(Versioned(event: event)), as: UTF8.self)
+        try SortedJSON.string(Versioned(event: event))
     }
 
     /// Decodes a payload of type `E` (version 1 decoders ignore the `schema_version` key).
@@ -30,7 +30,7 @@ public enum EventJSON {
 
     /// Encodes any value (metadata, documents) the same way.
     public static func encodeValue(_ value: some Encodable) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
+        try SortedJSON.string(value)
     }
 
     /// Decodes any value written by ``encodeValue(_:)``.
@@ -49,12 +49,6 @@ public enum EventJSON {
             try container.encode(E.schemaVersion, forKey: .schemaVersion)
         }
     }
-
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 
     static let decoder = JSONDecoder()
 }

@@ -7,8 +7,8 @@ import VellumCore
 enum Responses {
     /// A JSON body with `Cache-Control: no-store` (RFC 6749 §5.1: token responses must not be cached).
     static func json(_ object: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? JSONEncoder.vellum.encode(object)) ?? Data("{}".utf8)
-        var response = Response(status: status, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        let bytes = (try? SortedJSON.encode(object)) ?? Array("{}".utf8)
+        var response = Response(status: status, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         response.headers[.contentType] = "application/json"
         response.headers[.cacheControl] = "no-store"
         response.headers[.init("Pragma")!] = "no-cache"
@@ -47,13 +47,4 @@ enum Responses {
         for cookie in cookies { response.setCookie(cookie) }
         return response
     }
-}
-
-extension JSONEncoder {
-    /// Sorted keys, no escaped slashes: stable, readable JSON.
-    static let vellum: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 }
