@@ -51,11 +51,19 @@ struct RequestLogResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Cont
         let elapsed = started.duration(to: .now)
         var metadata: Logger.Metadata = [
             "method": .string(request.method.rawValue), "path": .string(request.uri.path), "status": .stringConvertible(status),
-            "duration_ms": .string(String(format: "%.3f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1_000)),
+            "duration_ms": .string(Self.milliseconds(elapsed)),
         ]
         if let ip = context.clientIP { metadata["client_ip"] = .string(ip) }
         if let clientID = context.clientRequestID { metadata["client_request_id"] = .string(clientID) }
         context.logger.info("request", metadata: metadata)
+    }
+
+    /// `duration` in milliseconds with three decimals ("12.345"), rounded to the microsecond:
+    /// `String(format:)` cost 1.4 % of an introspection's server CPU.
+    static func milliseconds(_ duration: Duration) -> String {
+        let microseconds = duration.components.seconds * 1_000_000 + (duration.components.attoseconds + 500_000_000_000) / 1_000_000_000_000
+        let fraction = String(microseconds % 1_000)
+        return "\(microseconds / 1_000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
     /// A client's request id is kept if it is short printable ASCII; anything else is dropped.

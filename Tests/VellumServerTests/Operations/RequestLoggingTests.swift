@@ -119,4 +119,12 @@ struct RequestLoggingTests {
             #expect(try EventJSON.decodeValue(EventMetadata.self, from: requested.metadata).remoteIP == expected)
         }
     }
+
+    @Test func durationsAreMillisecondsWithThreeDecimals() {
+        typealias Responder = RequestLogResponder<CallbackResponder<VellumRequestContext>>
+        #expect(Responder.milliseconds(.microseconds(564)) == "0.564")
+        #expect(Responder.milliseconds(.nanoseconds(12_345_678)) == "12.346")
+        #expect(Responder.milliseconds(.seconds(2)) == "2000.000")
+        #expect(Responder.milliseconds(.nanoseconds(7_000)) == "0.007")
+    }
 }
