@@ -33,7 +33,7 @@ struct AuthorizeEndpoint: Sendable {
             let flowID = TimeOrderedID.uuid(at: now)
             var commands: [FlowCommand] = [.request(requested)]
             let session = server.activeSession(read?.session)
-            let remembered = session != nil && read?.rememberedScope.map { requested.scope.isSubset(of: $0) } == true
+            let remembered = session != nil && AuthorizationServer.remembered(read?.rememberedScope, covers: requested.scope)
             let login = session.map { FrontChannel.SessionLogin(userID: $0.record.userID, authTime: $0.authTime) }
 
             var next: String

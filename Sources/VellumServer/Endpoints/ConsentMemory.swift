@@ -22,8 +22,12 @@ extension AuthorizationServer {
 
     /// Whether `userID` asked Vellum to remember a consent to `clientID` that covers `scope`.
     func hasRememberedConsent(userID: String, clientID: String, scope: Scope) async throws -> Bool {
-        guard let remembered = try await queries.rememberedConsent(userID: userID, clientID: clientID) else { return false }
-        return scope.isSubset(of: remembered)
+        Self.remembered(try await queries.rememberedConsent(userID: userID, clientID: clientID), covers: scope)
+    }
+
+    /// Whether the `remembered` scope (nil: none) covers a request for `scope`.
+    static func remembered(_ remembered: Scope?, covers scope: Scope) -> Bool {
+        remembered.map { scope.isSubset(of: $0) } ?? false
     }
 
     /// Records that the user asked to remember this consent (adding to what was remembered before).

@@ -85,21 +85,33 @@ private final class Outcome<Result: Sendable>: Sendable {
 /// once. An open connection is waited for, so that a caller who retries knows whether the first
 /// attempt committed. (Looked at only past a 10 s limit, a statement that hung in a database
 /// restart held a sealing round, and with it the shipping of checkpoints, for the round's 30 s.)
-public func outcome<Result: Sendable>(of work: Task<Result, any Error>, unlessClosed connection: ConnectionInUse) async throws -> Result {
-    var closedBefore = false
-    while true {
-        do {
-            return try await racingDeadline(closedGrace) { try await work.value }
-        } catch is DeadlineExceeded {
-            let closed = connection.isClosed
-            if closed && closedBefore { throw DeadlineExceeded() }
-            closedBefore = closed
+///
+/// One task awaits `work` and one repeating check looks at the connection every ``closedGrace``
+/// (abandoning it when two checks in a row find it closed): a long statement is not awaited again
+/// by a new task at every check.
+public func outcome<Result: Sendable>(
+    of work: Task<Result, any Error>, unlessClosed connection: ConnectionInUse,
+    on eventLoop: any EventLoop = MultiThreadedEventLoopGroup.singleton.any()
+) async throws -> Result {
+    let outcome = Outcome<Result>()
+    return try await withCheckedThrowingContinuation { continuation in
+        outcome.waiting(continuation)
+        Task {
+            do { outcome.finish(.success(try await work.value)) } catch { outcome.finish(.failure(error)) }
         }
+        let closedBefore = Mutex(false)
+        let check = eventLoop.scheduleRepeatedTask(initialDelay: closedGrace, delay: closedGrace) { _ in
+            let closed = connection.isClosed
+            if closedBefore.withLock({ before in defer { before = closed }; return before && closed }) {
+                outcome.finish(.failure(DeadlineExceeded()))
+            }
+        }
+        outcome.onFinish { check.cancel() }
     }
 }
 
 /// How long a statement whose connection has closed is still waited for, at least, before it is abandoned.
-let closedGrace: Duration = .milliseconds(500)
+let closedGrace: TimeAmount = .milliseconds(500)
 
 /// Runs `body` on a connection of `client`'s, waiting for it only while that connection is open
 /// (``outcome(of:unlessClosed:)``).

@@ -51,24 +51,24 @@ public struct ProjectionQueries: Sendable {
 
     /// The registered client with `clientID`, if any.
     public func client(_ clientID: String) async throws -> RegisteredClient? {
-        for try await client in try await client.execute(PreparedReads.Client(key: clientID), logger: logger) { return client }
-        return nil
+        try await firstRow(PreparedReads.Client(key: clientID)) ?? nil
     }
 
     /// Client `clientID` and the flow of the code hashing to `codeHash`, in one statement.
     public func client(_ clientID: String, presentingCode codeHash: SecretHash) async throws -> ClientRead {
-        try await first(PreparedReads.ClientWithCode(clientID: clientID, codeHash: codeHash.hex))
+        try await firstRow(PreparedReads.ClientWithCode(clientID: clientID, codeHash: codeHash.hex)) ?? ClientRead(client: nil)
     }
 
     /// Client `clientID` and the token it presents, in one statement: the access token `jti` (nil
     /// when the token is not a JWT signed by Vellum) and the refresh token hashing to `refreshHash`.
     public func client(_ clientID: String, presentingAccessToken jti: String?, orRefreshToken refreshHash: SecretHash?) async throws -> ClientRead {
-        try await first(PreparedReads.ClientWithToken(clientID: clientID, jti: jti, refreshHash: refreshHash?.hex))
+        try await firstRow(PreparedReads.ClientWithToken(clientID: clientID, jti: jti, refreshHash: refreshHash?.hex)) ?? ClientRead(client: nil)
     }
 
-    private func first<Read: PostgresPreparedStatement>(_ read: Read) async throws -> ClientRead where Read.Row == ClientRead {
+    /// The first row of a prepared read (nil: none).
+    func firstRow<Read: PostgresPreparedStatement>(_ read: Read) async throws -> Read.Row? {
         for try await row in try await client.execute(read, logger: logger) { return row }
-        return ClientRead(client: nil)
+        return nil
     }
 
     /// The user named `username`, if any.
@@ -93,16 +93,14 @@ public struct ProjectionQueries: Sendable {
 
     /// The session whose cookie hashes to `secretHash`, with its user's name, if any.
     public func session(secretHash: SecretHash) async throws -> BrowserSessionRead? {
-        for try await session in try await client.execute(PreparedReads.Session(key: secretHash.hex), logger: logger) { return session }
-        return nil
+        try await firstRow(PreparedReads.Session(key: secretHash.hex)) ?? nil
     }
 
     /// Client `clientID`, the session whose cookie hashes to `sessionHash` with its user's name, and
     /// the scope that user remembered consenting to for the client, in one statement.
     public func authorizeRead(clientID: String, sessionHash: SecretHash?) async throws -> AuthorizeRead {
-        for try await read in try await client.execute(PreparedReads.ClientWithSession(clientID: clientID, sessionHash: sessionHash?.hex),
-                                                       logger: logger) { return read }
-        return AuthorizeRead(client: nil, session: nil, rememberedScope: nil)
+        try await firstRow(PreparedReads.ClientWithSession(clientID: clientID, sessionHash: sessionHash?.hex))
+            ?? AuthorizeRead(client: nil, session: nil, rememberedScope: nil)
     }
 
     /// Whether the access token `jti` has been revoked (nil: unknown token).

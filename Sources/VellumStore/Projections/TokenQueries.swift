@@ -50,14 +50,12 @@ public struct ClientRead: Sendable {
 extension ProjectionQueries {
     /// The access token with `jti`, if it is still in the projection.
     public func accessToken(jti: String) async throws -> TokenRecord? {
-        for try await record in try await client.execute(PreparedReads.AccessToken(key: jti), logger: logger) { return record }
-        return nil
+        try await firstRow(PreparedReads.AccessToken(key: jti)) ?? nil
     }
 
     /// The refresh token hashing to `hash`, if it is still in the projection.
     public func refreshToken(hash: SecretHash) async throws -> TokenRecord? {
-        for try await record in try await client.execute(PreparedReads.RefreshToken(key: hash.hex), logger: logger) { return record }
-        return nil
+        try await firstRow(PreparedReads.RefreshToken(key: hash.hex)) ?? nil
     }
 
     /// The scope `userID` asked Vellum to remember for `clientID`, if any.
