@@ -8,30 +8,28 @@ import VellumCore
 /// version it was made on, so one made on a state another instance moved on is refused and made
 /// again on the events caught up from the log; a decision that writes nothing is always made again
 /// on the log's latest state.
-/// Bounded: when full it forgets everything and fills again.
+/// Bounded: it keeps the flows decided on most recently (``RecentEntries``).
 final class FlowStateCache: Sendable {
     struct Entry: Sendable {
         let version: Int64
         let state: FlowState
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
-    let capacity: Int
+    private let entries: Mutex<RecentEntries<String, Entry>>
 
     init(capacity: Int = 4_096) {
-        self.capacity = capacity
+        entries = Mutex(RecentEntries(capacity: capacity))
     }
 
     func entry(_ streamID: String) -> Entry? {
-        entries.withLock { $0[streamID] }
+        entries.withLock { $0.value(for: streamID) }
     }
 
     /// Keeps `state` at stream `version`, unless a newer one is kept already.
     func keep(_ streamID: String, version: Int64, state: FlowState) {
         entries.withLock { entries in
-            if let kept = entries[streamID], kept.version >= version { return }
-            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[streamID] = Entry(version: version, state: state)
+            if let kept = entries.peek(streamID), kept.version >= version { return }
+            entries.keep(Entry(version: version, state: state), for: streamID)
         }
     }
 

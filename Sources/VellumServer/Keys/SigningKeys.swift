@@ -20,11 +20,13 @@ final class SigningKeys: Sendable {
         /// Access tokens whose signature this ring verified, with their claims: a resource server
         /// introspects the same token on every call it serves, and the signature check was the
         /// largest part of an introspection. Valid as long as the ring (a retired key's tokens
-        /// have all expired); cleared when it changes, and when full.
-        var verifiedAccessTokens: [String: AccessTokenClaims] = [:]
+        /// have all expired); cleared when it changes, bounded to those verified or asked for most
+        /// recently.
+        var verifiedAccessTokens = RecentEntries<String, AccessTokenClaims>(capacity: verifiedAccessTokenCapacity)
     }
 
-    /// How many verified access tokens are kept (about 1 KB each).
+    /// How many verified access tokens a generation keeps (about 1 KB each; at most twice as many
+    /// are kept).
     static let verifiedAccessTokenCapacity = 4_096
 
     private let loaded = Mutex(Loaded())
@@ -149,15 +151,12 @@ final class SigningKeys: Sendable {
     /// The claims of access token `token` when its signature holds (nil otherwise), from the
     /// verified tokens kept for the current ring when it is there.
     func verifyAccessToken(_ token: String) async -> AccessTokenClaims? {
-        let (kept, verifier, version) = loaded.withLock { ($0.verifiedAccessTokens[token], $0.verifier, $0.version) }
+        let (kept, verifier, version) = loaded.withLock { ($0.verifiedAccessTokens.value(for: token), $0.verifier, $0.version) }
         if let kept { return kept }
         guard let claims = try? await verifier.verify(token, as: AccessTokenClaims.self) else { return nil }
         loaded.withLock { loaded in
             guard loaded.version == version else { return }
-            if loaded.verifiedAccessTokens.count >= Self.verifiedAccessTokenCapacity {
-                loaded.verifiedAccessTokens.removeAll(keepingCapacity: true)
-            }
-            loaded.verifiedAccessTokens[token] = claims
+            loaded.verifiedAccessTokens.keep(claims, for: token)
         }
         return claims
     }

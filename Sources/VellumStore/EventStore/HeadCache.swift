@@ -1,22 +1,23 @@
 import Synchronization
+import VellumCore
 
 /// The stream heads this process last wrote or read, so that a batch need not read them back
 /// before writing. Only a hint: the batch's write moves a head only if it is still at the version
 /// planned on, so a stale entry (another instance wrote meanwhile) costs a lost race and a fresh
-/// read, never a wrong write. Bounded: when full, it forgets everything and fills again.
+/// read, never a wrong write. Bounded: it keeps the heads written or read most recently
+/// (``RecentEntries``).
 final class HeadCache: Sendable {
-    private let heads = Mutex<[String: StreamHead]>([:])
-    private let capacity: Int
+    private let heads: Mutex<RecentEntries<String, StreamHead>>
 
     init(capacity: Int = 100_000) {
-        self.capacity = capacity
+        heads = Mutex(RecentEntries(capacity: capacity))
     }
 
     /// The cached heads of `streamIDs` (absent ones are unknown).
     func heads(of streamIDs: some Sequence<String>) -> [String: StreamHead] {
         heads.withLock { cached in
             var found: [String: StreamHead] = [:]
-            for id in streamIDs { if let head = cached[id] { found[id] = head } }
+            for id in streamIDs { if let head = cached.value(for: id) { found[id] = head } }
             return found
         }
     }
@@ -25,14 +26,15 @@ final class HeadCache: Sendable {
     func remember(_ updates: [String: StreamHead]) {
         guard !updates.isEmpty else { return }
         heads.withLock { cached in
-            if cached.count + updates.count > capacity { cached.removeAll(keepingCapacity: true) }
-            for (id, head) in updates where (cached[id]?.version ?? -1) < head.version { cached[id] = head }
+            for (id, head) in updates where (cached.peek(id)?.version ?? -1) < head.version {
+                cached.keep(head, for: id)
+            }
         }
     }
 
     /// Forgets `streamIDs` (their write lost a race: what is cached is stale).
     func forget(_ streamIDs: some Sequence<String>) {
-        heads.withLock { cached in for id in streamIDs { cached[id] = nil } }
+        heads.withLock { cached in for id in streamIDs { cached.forget(id) } }
     }
 }
 
