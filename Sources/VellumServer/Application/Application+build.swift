@@ -15,15 +15,8 @@ public func buildApplication(
     masterKey: MasterKey,
     logger: Logger
 ) throws -> some ApplicationProtocol {
-    // The server's own sessions never hold a transaction (and with it the cluster's gap-safe
-    // horizon, which sealing and indexing wait on) for long.
-    var database = database
     // Each instance's sessions are named in pg_stat_activity (and counted by ``DatabaseHealth``).
-    let applicationName = String("vellum \(configuration.instanceID)".prefix(63))
-    for (name, value) in [("idle_in_transaction_session_timeout", "30s"), ("statement_timeout", "60s"), ("application_name", applicationName)]
-    where !database.options.additionalStartupParameters.contains(where: { $0.0 == name }) {
-        database.options.additionalStartupParameters.append((name, value))
-    }
+    var database = database.forServing(applicationName: "vellum \(configuration.instanceID)")
     // The appender writes over a pool of its own, where its statements are planned once.
     let appenderPool = BatchingAppender.poolConfiguration(from: database)
     database = database.withoutKeepAlive
@@ -42,7 +35,7 @@ public func buildApplication(
 
     let ready = ReadinessGate()
     let health = DatabaseHealth(
-        client: client, applicationName: database.options.additionalStartupParameters.last { $0.0 == "application_name" }?.1 ?? applicationName,
+        client: client, applicationName: database.applicationName ?? "vellum",
         interval: configuration.readinessProbeInterval, logger: logger)
     let unavailable = Unavailable(pages: server.pages)
     ServerMetrics.bootstrap()

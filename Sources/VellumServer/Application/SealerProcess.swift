@@ -12,7 +12,7 @@ public enum SealerProcess {
     public static func run(database: PostgresClient.Configuration, keyFile: String, interval: Int64, checkpointFile: String?,
                            logger: Logger) async throws {
         let key = try AuditKeyFile.load(keyFile)
-        let client = PostgresClient(configuration: database, backgroundLogger: logger)
+        let client = PostgresClient(configuration: database.forServing(applicationName: "vellum sealer"), backgroundLogger: logger)
         let appender = BatchingAppender(client: client, projections: [EventProjections()], logger: logger)
         let store = EventStore(client: client, appender: appender, logger: logger)
         var configuration = ServerConfiguration()
