@@ -7,7 +7,8 @@ import VellumStore
 
 /// `vellum-bench http`: drives a real `vellum serve` (started here, on a cluster of its own) over
 /// HTTP with C concurrent keep-alive clients, scenario by scenario, and prints throughput, latency
-/// percentiles and the CPU time the server and PostgreSQL spent per operation (from /proc).
+/// percentiles, the CPU time the server, PostgreSQL and this load generator spent per operation
+/// (from /proc), and how many cores the three kept busy together.
 struct HTTPBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "http", abstract: "Measure Vellum's HTTP endpoints end to end against a vellum serve it starts.")
@@ -122,7 +123,7 @@ struct HTTPBenchmark: AsyncParsableCommand {
 
     private func runLevels(_ levels: [Int], scenarios: [Scenario], http: HTTPClient, served: ServedVellum,
                            client: VirtualUser.Client, username: String, password: String) async throws {
-        print("scenario    clients      ops    ops/s      p50      p95      p99      max  server CPU/op  db CPU/op  errors")
+        print("scenario    clients      ops    ops/s      p50      p95      p99      max  server CPU/op  db CPU/op  bench CPU/op  cores busy  errors")
         for level in levels {
             var users: [VirtualUser] = []
             for _ in 0..<level {
@@ -210,6 +211,8 @@ struct LoadResult {
     var latencies: [Double] = []
     var serverCPU = 0.0
     var databaseCPU = 0.0
+    /// This process's own CPU: the load generator shares the machine with the server and PostgreSQL.
+    var benchCPU = 0.0
 
     func line(_ scenario: String, clients: Int) -> String {
         let sorted = latencies.sorted()
@@ -222,7 +225,8 @@ struct LoadResult {
         return scenario.padding(toLength: 10, withPad: " ", startingAt: 0) + pad(String(clients), 9) + pad(String(operations), 9)
             + pad(String(format: "%.0f", Double(operations) / max(elapsed, 0.001)), 9) + pad(percentile(0.5), 9) + pad(percentile(0.95), 9)
             + pad(percentile(0.99), 9) + pad(sorted.last.map { String(format: "%.2f", $0 * 1000) } ?? "-", 9)
-            + pad(perOperation(serverCPU), 15) + pad(perOperation(databaseCPU), 11) + pad(String(errors), 8)
+            + pad(perOperation(serverCPU), 15) + pad(perOperation(databaseCPU), 11) + pad(perOperation(benchCPU), 14)
+            + pad(String(format: "%.2f", (serverCPU + databaseCPU + benchCPU) / max(elapsed, 0.001)), 12) + pad(String(errors), 8)
     }
 }
 
@@ -238,6 +242,7 @@ enum LoadRun {
     ) async throws -> LoadResult {
         let claimed = Claims()
         let cpuBefore = served.cpuSeconds()
+        let benchBefore = ProcStat.read(pid: getpid())?.own ?? 0
         let start = ContinuousClock.now
         let deadline = start + .milliseconds(Int(seconds * 1000))
         let perTask = try await withThrowingTaskGroup(of: ([Double], Int).self) { group in
@@ -268,6 +273,7 @@ enum LoadRun {
         }
         let elapsed = ContinuousClock.now - start
         let cpuAfter = served.cpuSeconds()
+        let benchAfter = ProcStat.read(pid: getpid())?.own ?? 0
         var result = LoadResult()
         result.latencies = perTask.flatMap(\.0)
         result.operations = result.latencies.count
@@ -275,6 +281,7 @@ enum LoadRun {
         result.elapsed = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         result.serverCPU = cpuAfter.server - cpuBefore.server
         result.databaseCPU = cpuAfter.database - cpuBefore.database
+        result.benchCPU = benchAfter - benchBefore
         return result
     }
 }
