@@ -1,17 +1,20 @@
-/// A map that keeps the entries written most recently, bounded by two generations of `capacity`
-/// entries each. When the current generation is full it becomes the previous one and the one
-/// before it is forgotten, so at least the last `capacity` entries written are always kept.
+/// A map that keeps the entries written most recently: at most `capacity`, in two generations of
+/// half as many. When the current generation is full it becomes the previous one and the one
+/// before it is forgotten, so at least the last `capacity / 2` entries written are always kept.
 /// Forgetting everything when full, as the process's caches did, dropped exactly the entries about
 /// to be asked for: the codes issued a moment ago, the streams written in the last batch.
 /// Not synchronised: the caches that use it hold it under a lock.
 public struct RecentEntries<Key: Hashable, Value> {
     private var current: [Key: Value] = [:]
     private var previous: [Key: Value] = [:]
+    /// The most entries kept.
     public let capacity: Int
+    private let generation: Int
 
     public init(capacity: Int) {
-        precondition(capacity > 0, "a capacity of at least one entry")
+        precondition(capacity > 1, "a capacity of at least two entries")
         self.capacity = capacity
+        generation = capacity / 2
     }
 
     /// The entry of `key`; one found in the previous generation moves to the current one, so an
@@ -29,9 +32,9 @@ public struct RecentEntries<Key: Hashable, Value> {
     }
 
     public mutating func keep(_ value: Value, for key: Key) {
-        if current[key] == nil, current.count >= capacity {
+        if current[key] == nil, current.count >= generation {
             previous = current
-            current = Dictionary(minimumCapacity: capacity)
+            current = Dictionary(minimumCapacity: generation)
         }
         previous[key] = nil
         current[key] = value
@@ -47,7 +50,7 @@ public struct RecentEntries<Key: Hashable, Value> {
         previous = [:]
     }
 
-    /// How many entries are kept: at most twice the capacity.
+    /// How many entries are kept: at most the capacity.
     public var count: Int { current.count + previous.count }
 }
 

@@ -25,8 +25,7 @@ final class SigningKeys: Sendable {
         var verifiedAccessTokens = RecentEntries<String, AccessTokenClaims>(capacity: verifiedAccessTokenCapacity)
     }
 
-    /// How many verified access tokens a generation keeps (about 1 KB each; at most twice as many
-    /// are kept).
+    /// How many verified access tokens are kept at most (about 1 KB each).
     static let verifiedAccessTokenCapacity = 4_096
 
     private let loaded = Mutex(Loaded())

@@ -5,8 +5,8 @@ import Testing
 /// full, so the entry written just before the limit was gone when it was asked for a moment later.
 @Suite("Recent entries: a bounded map without a cliff")
 struct RecentEntriesTests {
-    @Test func theLastCapacityEntriesWrittenAreAlwaysKept() {
-        var entries = RecentEntries<Int, String>(capacity: 4)
+    @Test func theLastHalfCapacityEntriesWrittenAreAlwaysKeptAndNeverMoreThanTheCapacity() {
+        var entries = RecentEntries<Int, String>(capacity: 8)
         for key in 0..<25 {
             entries.keep("v\(key)", for: key)
             for recent in max(0, key - 3)...key {
@@ -17,7 +17,7 @@ struct RecentEntriesTests {
     }
 
     @Test func olderGenerationsAreForgotten() {
-        var entries = RecentEntries<Int, Int>(capacity: 2)
+        var entries = RecentEntries<Int, Int>(capacity: 4)
         for key in 0..<6 { entries.keep(key, for: key) }
         #expect(entries.peek(0) == nil)
         #expect(entries.peek(1) == nil)
@@ -25,7 +25,7 @@ struct RecentEntriesTests {
     }
 
     @Test func anEntryAskedForOutlivesItsGeneration() {
-        var entries = RecentEntries<String, Int>(capacity: 2)
+        var entries = RecentEntries<String, Int>(capacity: 4)
         entries.keep(1, for: "used")
         entries.keep(2, for: "idle")
         entries.keep(3, for: "a")
@@ -37,7 +37,7 @@ struct RecentEntriesTests {
     }
 
     @Test func rewritingAnEntryReplacesItWithoutGrowing() {
-        var entries = RecentEntries<String, Int>(capacity: 2)
+        var entries = RecentEntries<String, Int>(capacity: 4)
         entries.keep(1, for: "x")
         entries.keep(2, for: "y")
         entries.keep(3, for: "z")

@@ -7,7 +7,7 @@ import VellumCore
 @Suite("Flow state cache")
 struct FlowStateCacheTests {
     @Test func theFlowsKeptLastSurviveTheCacheFilling() {
-        let cache = FlowStateCache(capacity: 3)
+        let cache = FlowStateCache(capacity: 6)
         for flow in 0..<10 {
             cache.keep("flow-\(flow)", version: 1, state: FlowState())
             #expect(cache.entry("flow-\(flow)") != nil)
