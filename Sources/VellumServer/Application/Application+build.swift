@@ -19,7 +19,7 @@ public func buildApplication(
     var database = database.forServing(applicationName: "vellum \(configuration.instanceID)")
     // The appender writes over a pool of its own, where its statements are planned once.
     let appenderPool = BatchingAppender.poolConfiguration(from: database)
-    database = database.withoutKeepAlive
+    database = database.withFewPoolTimers
     let client = PostgresClient(configuration: database, backgroundLogger: logger)
     let appenderClient = PostgresClient(configuration: appenderPool, backgroundLogger: logger)
     let appender = BatchingAppender(client: appenderClient, projections: [EventProjections()], now: configuration.clock, logger: logger)

@@ -8,7 +8,7 @@ extension BatchingAppender {
     /// write statement's 1.4 ms (`pg_stat_statements`, token and refresh requests at 32 clients).
     /// Every statement of the appender is keyed lookups and inserts over those arrays, for which the
     /// generic plan is the right one; the reads keep the process's pool, where a range query's plan
-    /// must see its values. No keep-alive query (``PostgresClient/Configuration/withoutKeepAlive``).
+    /// must see its values. No keep-alive query, a short idle timeout (``PostgresClient/Configuration/withFewPoolTimers``).
     public static func poolConfiguration(
         from database: PostgresClient.Configuration, concurrentBatches: Int = 2
     ) -> PostgresClient.Configuration {
@@ -17,6 +17,6 @@ extension BatchingAppender {
         configuration.options.additionalStartupParameters.append(("plan_cache_mode", "force_generic_plan"))
         configuration.options.maximumConnections = max(1, concurrentBatches) + 1
         configuration.options.minimumConnections = 0
-        return configuration.withoutKeepAlive
+        return configuration.withFewPoolTimers
     }
 }
