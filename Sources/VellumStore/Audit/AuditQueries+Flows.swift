@@ -30,7 +30,7 @@ extension AuditQueries {
               AND started_at >= vellum_ts(\(since.microsecondsSinceEpoch)) AND started_at < vellum_ts(\(until.microsecondsSinceEpoch))
             ORDER BY started_at DESC LIMIT \(limit)
             """)
-        let tail = try await EventStore.decode(try await connection.query("""
+        let tail = try EventStore.decode(try await connection.collectedRows("""
             SELECT \(unescaped: EventStore.columns) FROM events e
             WHERE (e.tx_id, e.position) > COALESCE(
                     (SELECT (c.tx_id, c.position) FROM projection_checkpoints c WHERE c.name = 'audit_index'),

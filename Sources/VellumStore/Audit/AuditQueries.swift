@@ -87,7 +87,7 @@ public struct AuditQueries: Sendable {
     }
 
     private func streamFault(_ streamID: String, on connection: PostgresConnection) async throws -> ChainFault? {
-        let events = try await EventStore.decode(try await connection.query("""
+        let events = try EventStore.decode(try await connection.collectedRows("""
             SELECT \(unescaped: EventStore.columns) FROM events WHERE stream_id = \(streamID) ORDER BY stream_version
             """, logger: logger))
         var walker = StreamChainWalker()

@@ -159,7 +159,7 @@ extension AppendSQL {
     static func committedEvents(of request: AppendRequest, client: PostgresClient, logger: Logger) async throws -> [RecordedEvent]? {
         guard let metadata = request.events.first?.metadata,
               let commandID = (try? EventJSON.decodeValue(EventMetadata.self, from: metadata))?.commandID else { return nil }
-        let events = try await EventStore.decode(try await client.query("""
+        let events = try EventStore.decode(try await client.collectedRows("""
             SELECT \(unescaped: EventStore.columns) FROM events
             WHERE stream_id = \(request.streamID) AND metadata->>'command_id' = \(commandID)
             ORDER BY stream_version

@@ -29,12 +29,11 @@ public struct EventStore: Sendable {
 
     /// The events of one stream in version order, starting after `afterVersion`.
     public func readStream(_ streamID: String, afterVersion: Int64 = 0) async throws -> [RecordedEvent] {
-        let rows = try await client.query("""
+        let events = try Self.decode(try await client.collectedRows("""
             SELECT \(unescaped: Self.columns) FROM events
             WHERE stream_id = \(streamID) AND stream_version > \(afterVersion)
             ORDER BY stream_version
-            """, logger: logger)
-        let events = try await Self.decode(rows)
+            """, logger: logger))
         if let last = events.last {
             // Read to the end: the append that follows plans on this head without reading it back.
             appender.heads.remember([streamID: StreamHead(version: last.version, hash: last.hash)])
@@ -64,14 +63,14 @@ public struct EventStore: Sendable {
     /// transactions' events excepted: for a reader that holds that snapshot to the end.
     static func readLog(after cursor: LogCursor, limit: Int, belowHorizon: Bool = true, on connection: PostgresConnection,
                         logger: Logger) async throws -> [RecordedEvent] {
-        let rows = try await connection.query("""
+        let rows = try await connection.collectedRows("""
             SELECT \(unescaped: Self.columns) FROM events
             WHERE (tx_id, position) > (\(String(cursor.transactionID))::xid8, \(cursor.position))
               AND (\(!belowHorizon) OR tx_id < pg_snapshot_xmin(pg_current_snapshot()))
             ORDER BY events.tx_id, events.position
             LIMIT \(limit)
             """, logger: logger)
-        return try await Self.decode(rows)
+        return try Self.decode(rows)
     }
 
     static let columns = """
@@ -79,12 +78,9 @@ public struct EventStore: Sendable {
         (extract(epoch FROM recorded_at) * 1000000)::int8, payload::text, metadata::text, hash
         """
 
-    static func decode(_ rows: PostgresRowSequence) async throws -> [RecordedEvent] {
-        var events: [RecordedEvent] = []
-        for try await row in rows {
-            events.append(try decode(row))
-        }
-        return events
+    /// Rows of ``columns`` as events (collected: ``PostgresConnection/collectedRows(_:logger:)``).
+    static func decode(_ rows: PostgresQueryResult) throws -> [RecordedEvent] {
+        try rows.map(decode)
     }
 
     static func decode(_ row: PostgresRow) throws -> RecordedEvent {
