@@ -27,13 +27,15 @@ public struct CheckpointShipper: Sendable {
         let after = checkpoints.last?.sealSeq ?? 0
         // On a watched connection: a read that hung in a database restart held the sealing round.
         let (lines, count) = try await withConnection(of: client) { [logger] connection in
-            let rows = try await connection.query("""
+            // Collected: a backlog of checkpoints spans many socket reads (``PostgresConnection/collectedRows(_:logger:)``).
+            let rows = try await connection.collectedRows("""
                 SELECT seal_seq, chain_hash, (extract(epoch FROM signed_at) * 1000000)::int8, key_id, signature
                 FROM checkpoints WHERE seal_seq > \(after) ORDER BY seal_seq
                 """, logger: logger)
             var lines = ""
             var count = 0
-            for try await (seq, chain, at, keyID, signature) in rows.decode((Int64, ByteBuffer, Int64, String, ByteBuffer).self) {
+            for row in rows {
+                let (seq, chain, at, keyID, signature) = try row.decode((Int64, ByteBuffer, Int64, String, ByteBuffer).self)
                 lines += Checkpoint(sealSeq: seq, chainHash: Array(buffer: chain), signedAt: Timestamp(microsecondsSinceEpoch: at),
                                     keyID: keyID, signature: Array(buffer: signature)).jsonLine + "\n"
                 count += 1

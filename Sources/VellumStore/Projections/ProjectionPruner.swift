@@ -37,32 +37,29 @@ public struct ProjectionPruner: Sendable {
     public func prune(before cutoff: Timestamp) async throws -> Report {
         let at = cutoff.microsecondsSinceEpoch
         var report = Report()
+        // Each DELETE's rows are collected (thousands after a long pause:
+        // ``PostgresConnection/collectedRows(_:logger:)``) and counted.
         // A redeemed code, and a rotated refresh token, must be recognised when presented again for
         // as long as their family lives (RFC 9700 §4.14.2): rows go only once no refresh token of
         // their flow is still unexpired.
-        report.codes = try await count(client.query("""
+        report.codes = try await client.collectedRows("""
             DELETE FROM authorization_codes c WHERE expires_at < vellum_ts(\(at))
               AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.flow_id = c.flow_id AND r.expires_at >= vellum_ts(\(at)))
             RETURNING 1
-            """, logger: logger))
-        report.accessTokens = try await count(client.query(
-            "DELETE FROM access_tokens WHERE expires_at < vellum_ts(\(at)) RETURNING 1", logger: logger))
-        report.refreshTokens = try await count(client.query("""
+            """, logger: logger).count
+        report.accessTokens = try await client.collectedRows(
+            "DELETE FROM access_tokens WHERE expires_at < vellum_ts(\(at)) RETURNING 1", logger: logger).count
+        report.refreshTokens = try await client.collectedRows("""
             DELETE FROM refresh_tokens r WHERE expires_at < vellum_ts(\(at))
               AND NOT EXISTS (SELECT 1 FROM refresh_tokens l WHERE l.flow_id = r.flow_id AND l.expires_at >= vellum_ts(\(at)))
             RETURNING 1
-            """, logger: logger))
+            """, logger: logger).count
         // Runs of failed logins end after the throttle's window; older rows no longer throttle.
-        _ = try await count(client.query(
-            "DELETE FROM login_failures WHERE last_failure_at < vellum_ts(\(at)) RETURNING 1", logger: logger))
-        report.sessions = try await count(client.query(
-            "DELETE FROM sessions WHERE expires_at < vellum_ts(\(at)) OR ended_at < vellum_ts(\(at)) RETURNING 1", logger: logger))
+        _ = try await client.collectedRows(
+            "DELETE FROM login_failures WHERE last_failure_at < vellum_ts(\(at)) RETURNING 1", logger: logger)
+        report.sessions = try await client.collectedRows(
+            "DELETE FROM sessions WHERE expires_at < vellum_ts(\(at)) OR ended_at < vellum_ts(\(at)) RETURNING 1", logger: logger).count
         return report
     }
 
-    private func count(_ rows: PostgresRowSequence) async throws -> Int {
-        var count = 0
-        for try await _ in rows { count += 1 }
-        return count
-    }
 }
