@@ -9,10 +9,11 @@ public struct DeadlineExceeded: Error {
 }
 
 /// Runs `operation` in a task of its own and returns its result, or throws ``DeadlineExceeded``
-/// once `limit` has passed (within ``DeadlineWatch/tick``) — without waiting for the operation, which may not heed cancellation
-/// (a query on a connection the network lost, a lease from a pool that cannot connect). The
-/// operation is left to end on its own, not cancelled (PostgresNIO's row streams were seen to trap
-/// when a fault hit a stream whose task had been cancelled); its result is dropped.
+/// once `limit` has passed (within ``DeadlineWatch/tick``) — without waiting for the operation,
+/// which may not heed cancellation (a query on a connection the network lost, a lease from a pool
+/// that cannot connect). The operation is left to end on its own, not cancelled (PostgresNIO's
+/// row streams were seen to trap when a fault hit a stream whose task had been cancelled); its
+/// result is dropped.
 ///
 /// A task group cannot do this: it waits for its cancelled child. PostgresNIO (1.33) can leave a
 /// query waiting forever: a query written to a connection that closed a moment before is dropped
