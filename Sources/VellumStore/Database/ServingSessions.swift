@@ -11,10 +11,11 @@ extension PostgresClient.Configuration {
     ///   by the readiness probe);
     /// - `jit` off: every statement is a keyed lookup, a short range or a batch of inserts, which
     ///   LLVM compilation never repays, and PostgreSQL compiles whenever a plan's estimated cost
-    ///   passes `jit_above_cost`. The catch-up round's lag and stranded-event checks are estimated
-    ///   far above it on a log of some size (a lateral `LIMIT 100000`, a semi-join over the tail)
-    ///   and cost ~100 and ~65 ms of compilation each for 0.05 ms of execution: with the rounds
-    ///   every second, an idle server kept 15 % of a core busy in PostgreSQL (`pg_stat_statements`,
+    ///   passes `jit_above_cost`. On tables without statistics yet (a new or restored database
+    ///   before autovacuum's first analyze) the catch-up round's lag and stranded-event checks
+    ///   were estimated far above it (a lateral `LIMIT 100000`, a semi-join over the tail) and
+    ///   cost ~100 and ~65 ms of compilation each for 0.05 ms of execution: with the rounds every
+    ///   second, an idle server kept 15 % of a core busy in PostgreSQL (`pg_stat_statements`,
     ///   EXPLAIN ANALYZE on a log of 156,000 events).
     public func forServing(applicationName: String) -> Self {
         var configuration = self

@@ -4,8 +4,9 @@ import VellumStore
 import VellumTestSupport
 
 /// The server's sessions ran with PostgreSQL's JIT on: the catch-up round's lag and stranded-event
-/// checks, estimated far above `jit_above_cost` on a log of some size, were compiled by LLVM every
-/// second (~165 ms for 0.1 ms of execution), and an idle server kept 15 % of a core busy.
+/// checks, estimated far above `jit_above_cost` on tables without statistics yet, were compiled
+/// by LLVM every second (~165 ms for 0.1 ms of execution), and an idle server kept 15 % of a core
+/// busy.
 @Suite("Settings of a serving process's sessions")
 struct ServingSessionsTests {
     @Test func servingSessionsRunWithoutJITAndWithTheirTimeouts() async throws {
