@@ -7,13 +7,12 @@
 public struct RecentEntries<Key: Hashable, Value> {
     private var current: [Key: Value] = [:]
     private var previous: [Key: Value] = [:]
-    /// The most entries kept.
-    public let capacity: Int
+    /// The most entries a generation holds: half the capacity.
     private let generation: Int
 
+    /// A map of at most `capacity` entries.
     public init(capacity: Int) {
         precondition(capacity > 1, "a capacity of at least two entries")
-        self.capacity = capacity
         generation = capacity / 2
     }
 
@@ -43,11 +42,6 @@ public struct RecentEntries<Key: Hashable, Value> {
     public mutating func forget(_ key: Key) {
         current[key] = nil
         previous[key] = nil
-    }
-
-    public mutating func forgetAll() {
-        current = [:]
-        previous = [:]
     }
 
     /// How many entries are kept: at most the capacity.

@@ -29,8 +29,7 @@ public func racingDeadline<Result: Sendable>(
         Task {
             do { outcome.finish(.success(try await operation())) } catch { outcome.finish(.failure(error)) }
         }
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(limit.components.seconds) * 1_000_000_000
-                                                        + limit.components.attoseconds / 1_000_000_000)
+        let deadline = NIODeadline.now() + TimeAmount(limit)
         let watched = DeadlineWatch.shared.watch(until: deadline) { outcome.finish(.failure(DeadlineExceeded())) }
         outcome.onFinish { DeadlineWatch.shared.forget(watched) }
     }
@@ -44,7 +43,6 @@ public func racingDeadline<Result: Sendable>(
 final class DeadlineWatch: Sendable {
     static let shared = DeadlineWatch(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
     static let tick: TimeAmount = .milliseconds(50)
-    static var tickDuration: Duration { .nanoseconds(tick.nanoseconds) }
 
     private struct State {
         var lastID: UInt64 = 0

@@ -37,29 +37,27 @@ public struct ProjectionPruner: Sendable {
     public func prune(before cutoff: Timestamp) async throws -> Report {
         let at = cutoff.microsecondsSinceEpoch
         var report = Report()
-        // Each DELETE's rows are collected (thousands after a long pause:
-        // ``PostgresConnection/collectedRows(_:logger:)``) and counted.
+        // Each DELETE's count is read from its command tag: no row comes back.
         // A redeemed code, and a rotated refresh token, must be recognised when presented again for
         // as long as their family lives (RFC 9700 §4.14.2): rows go only once no refresh token of
         // their flow is still unexpired.
-        report.codes = try await client.collectedRows("""
+        report.codes = try await deleted("""
             DELETE FROM authorization_codes c WHERE expires_at < vellum_ts(\(at))
               AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.flow_id = c.flow_id AND r.expires_at >= vellum_ts(\(at)))
-            RETURNING 1
-            """, logger: logger).count
-        report.accessTokens = try await client.collectedRows(
-            "DELETE FROM access_tokens WHERE expires_at < vellum_ts(\(at)) RETURNING 1", logger: logger).count
-        report.refreshTokens = try await client.collectedRows("""
+            """)
+        report.accessTokens = try await deleted("DELETE FROM access_tokens WHERE expires_at < vellum_ts(\(at))")
+        report.refreshTokens = try await deleted("""
             DELETE FROM refresh_tokens r WHERE expires_at < vellum_ts(\(at))
               AND NOT EXISTS (SELECT 1 FROM refresh_tokens l WHERE l.flow_id = r.flow_id AND l.expires_at >= vellum_ts(\(at)))
-            RETURNING 1
-            """, logger: logger).count
+            """)
         // Runs of failed logins end after the throttle's window; older rows no longer throttle.
-        _ = try await client.collectedRows(
-            "DELETE FROM login_failures WHERE last_failure_at < vellum_ts(\(at)) RETURNING 1", logger: logger)
-        report.sessions = try await client.collectedRows(
-            "DELETE FROM sessions WHERE expires_at < vellum_ts(\(at)) OR ended_at < vellum_ts(\(at)) RETURNING 1", logger: logger).count
+        _ = try await deleted("DELETE FROM login_failures WHERE last_failure_at < vellum_ts(\(at))")
+        report.sessions = try await deleted("DELETE FROM sessions WHERE expires_at < vellum_ts(\(at)) OR ended_at < vellum_ts(\(at))")
         return report
     }
 
+    /// How many rows `delete` removed, from its command tag (`DELETE n`).
+    private func deleted(_ delete: PostgresQuery) async throws -> Int {
+        try await client.collectedRows(delete, logger: logger).metadata.rows ?? 0
+    }
 }

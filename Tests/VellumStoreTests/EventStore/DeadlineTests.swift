@@ -31,7 +31,7 @@ struct DeadlineTests {
         _ = watch.watch(until: .now() + .milliseconds(20)) { expired.withLock { $0.append("passed") } }
         watch.forget(forgotten)
         for _ in 0..<200 where watch.count > 0 { try await Task.sleep(for: .milliseconds(10)) }
-        try await Task.sleep(for: DeadlineWatch.tickDuration * 3)
+        try await Task.sleep(for: Duration(DeadlineWatch.tick) * 3)
         #expect(expired.withLock { $0 } == ["passed"])
         #expect(watch.count == 0)
     }
