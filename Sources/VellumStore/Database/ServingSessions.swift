@@ -2,7 +2,8 @@ public import PostgresNIO
 
 extension PostgresClient.Configuration {
     /// This configuration with the session settings of a long-running Vellum process (the server,
-    /// `vellum sealer`), each only where the operator's configuration does not set it already:
+    /// `vellum sealer`), as startup parameters, each only where `self` does not set it already (the
+    /// database URL sets none of them):
     ///
     /// - `idle_in_transaction_session_timeout` 30 s and `statement_timeout` 60 s: its sessions
     ///   never hold a transaction (and with it the cluster's gap-safe horizon, which sealing and
