@@ -19,7 +19,7 @@ struct TracingExportTests {
             try? FileManager.default.removeItem(atPath: received)
         }
         // The collector: appends every POSTed body to `received`, answers 200.
-        let collectorPort = Int.random(in: 40_000..<50_000)
+        let collectorPort = Int.random(in: 28_000..<32_000)  // below Linux's ephemeral ports (32768-60999)
         let collector = Process()
         collector.executableURL = URL(filePath: "/usr/bin/env")
         collector.arguments = ["python3", "-c", """
@@ -37,15 +37,19 @@ struct TracingExportTests {
         try collector.run()
         defer { collector.terminate() }
 
-        let port = Int.random(in: 20_000..<40_000)
+        let port = Int.random(in: 20_000..<28_000)  // below Linux's ephemeral ports, which a client socket may hold
         let server = Process()
         server.executableURL = executable
         server.arguments = ["serve", "--port", "\(port)", "--data-dir", dataDirectory, "--otel-endpoint", "http://127.0.0.1:\(collectorPort)"]
         var environment = Commands.environment
         environment["OTEL_BSP_SCHEDULE_DELAY"] = "100"  // export every 0.1 s rather than 5 s
         server.environment = environment
+        // The server's log, for a failure to say why it stopped (a CI run saw it exit before ready).
+        let serverLog = dataDirectory + ".log"
+        FileManager.default.createFile(atPath: serverLog, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: serverLog) }
         server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
+        server.standardError = FileHandle(forWritingAtPath: serverLog)
         try server.run()
         defer { if server.isRunning { server.terminate() } }
 
@@ -56,7 +60,7 @@ struct TracingExportTests {
             ready = ((try? await URLSession.shared.data(for: request))?.1 as? HTTPURLResponse)?.statusCode == 200
             if !ready { try await Task.sleep(for: .milliseconds(100)) }
         }
-        #expect(ready)
+        #expect(ready, "the server \(server.isRunning ? "did not answer" : "exited with \(server.terminationStatus)"): \(String(decoding: FileManager.default.contents(atPath: serverLog)?.suffix(4_000) ?? Data(), as: UTF8.self))")
         let secretState = "state-\(UUID().uuidString)"
         _ = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/jwks.json")!)
         _ = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/authorize?client_id=c_x&state=\(secretState)")!)
