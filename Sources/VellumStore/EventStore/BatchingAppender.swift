@@ -8,15 +8,17 @@ public import VellumCore
 /// The one appender of a process (DESIGN.md §3): requests that arrive while a transaction is in
 /// flight are written together in the next one. There is no timer: at low load each request is
 /// its own batch, and batches grow only when requests queue up behind a commit. Up to
-/// `concurrentBatches` transactions (default 2) are in flight at once.
+/// `concurrentBatches` transactions (default 2) are in flight at once, each written by a writer
+/// that holds a connection of the appender's pool and runs on its event loop; a second one starts
+/// beside the first only when it carries as many events (``BatchFormation``).
 ///
-/// Correctness does not depend on this process being the only writer: every batch locks the
-/// streams it touches and checks each request's expected version against the database.
+/// Correctness does not depend on this process being the only writer: every batch moves a stream's
+/// head only if it is still at the version planned on, in the database.
 ///
 /// It is a `Service`: requests are only written while ``run()`` runs. On graceful shutdown it
 /// refuses new requests, writes those already queued, then returns.
 public final class BatchingAppender: Service, Sendable {
-    private struct Pending {
+    fileprivate struct Pending {
         let request: AppendRequest
         let continuation: CheckedContinuation<[RecordedEvent], any Error>
         /// The asking request's ``RequestDeadline``, if any.
@@ -28,6 +30,15 @@ public final class BatchingAppender: Service, Sendable {
         /// Writers waiting for requests.
         var idleWriters: [CheckedContinuation<Void, Never>] = []
         var isShuttingDown = false
+        /// The events in `pending`.
+        var pendingEvents = 0
+        /// The events of each batch being written.
+        var inFlight: [Int] = []
+
+        /// Whether a writer should take a batch now (``BatchFormation/shouldStart(pendingEvents:inFlight:isShuttingDown:)``).
+        var batchIsReady: Bool {
+            BatchFormation.shouldStart(pendingEvents: pendingEvents, inFlight: inFlight, isShuttingDown: isShuttingDown)
+        }
         var statistics = AppendStatistics()
     }
 
@@ -86,7 +97,8 @@ public final class BatchingAppender: Service, Sendable {
                     return nil
                 }
                 state.pending.append(Pending(request: request, continuation: continuation, deadline: deadline))
-                return state.idleWriters.popLast()
+                state.pendingEvents += request.events.count
+                return state.batchIsReady ? state.idleWriters.popLast() : nil
             }
             writer?.resume()
         }
@@ -121,14 +133,22 @@ public final class BatchingAppender: Service, Sendable {
         writers.forEach { $0.resume() }
     }
 
-    /// The next requests to write, up to the batch limit; nil once shut down and drained.
-    private func nextBatch() async -> [Pending]? {
+    /// The next requests to write, up to the batch limit, once ``State/batchIsReady``; nil once shut
+    /// down and drained. A writer that has just written a batch says how many events it held.
+    private func nextBatch(after finished: Int? = nil) async -> [Pending]? {
+        var finished = finished
         while true {
             let now = ContinuousClock.now
             let (batch, expired) = state.withLock { state -> ([Pending]?, [Pending]) in
+                if let events = finished, let index = state.inFlight.firstIndex(of: events) {
+                    state.inFlight.remove(at: index)
+                }
                 let expired = state.pending.filter { $0.deadline.map { $0 <= now } ?? false }
-                if !expired.isEmpty { state.pending.removeAll { $0.deadline.map { $0 <= now } ?? false } }
-                guard !state.pending.isEmpty else { return (state.isShuttingDown ? nil : [], expired) }
+                if !expired.isEmpty {
+                    state.pending.removeAll { $0.deadline.map { $0 <= now } ?? false }
+                    state.pendingEvents -= expired.eventCount
+                }
+                guard state.batchIsReady else { return (state.pending.isEmpty && state.isShuttingDown ? nil : [], expired) }
                 var count = 0
                 var events = 0
                 var taken = 0
@@ -139,16 +159,19 @@ public final class BatchingAppender: Service, Sendable {
                     taken = events
                 }
                 defer { state.pending.removeFirst(count) }
+                state.pendingEvents -= taken
+                state.inFlight.append(taken)
                 AppenderMetrics.queued(state.pending.count - count)
                 AppenderMetrics.batch(events: taken)
                 return (Array(state.pending.prefix(count)), expired)
             }
+            finished = nil
             for pending in expired { pending.continuation.resume(throwing: AppendError.expired(streamID: pending.request.streamID)) }
             guard let batch else { return nil }
             if !batch.isEmpty { return batch }
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state -> Bool in
-                    if !state.pending.isEmpty || state.isShuttingDown { return true }
+                    if state.batchIsReady || state.isShuttingDown { return true }
                     state.idleWriters.append(continuation)
                     return false
                 }
@@ -185,12 +208,12 @@ public final class BatchingAppender: Service, Sendable {
                     while let batch = unwritten {
                         switch await self.write(batch, on: connection) {
                         case .written:
-                            unwritten = await self.nextBatch()
+                            unwritten = await self.nextBatch(after: batch.eventCount)
                         case .connectionUnusable:
                             await self.write(batch)
-                            return await self.nextBatch()
+                            return await self.nextBatch(after: batch.eventCount)
                         case .failed:
-                            return await self.nextBatch()
+                            return await self.nextBatch(after: batch.eventCount)
                         }
                     }
                     return nil
@@ -199,7 +222,7 @@ public final class BatchingAppender: Service, Sendable {
         } catch {
             // No connection to be had: the batch takes the path that retries, then fails its requests.
             if let unwritten { await write(unwritten) }
-            return await nextBatch()
+            return await nextBatch(after: unwritten?.eventCount)
         }
     }
 
@@ -455,3 +478,8 @@ private struct LostRace: Error {
 
 /// A held connection closed after an attempt of the batch had written part of it.
 private struct ClosedBetweenAttempts: Error {}
+
+extension [BatchingAppender.Pending] {
+    /// The events of the requests.
+    fileprivate var eventCount: Int { reduce(0) { $0 + $1.request.events.count } }
+}
