@@ -11,6 +11,9 @@ import VellumCore
 /// streams than planned; the appender plans those again on fresh heads (rolling the batch back
 /// first when inline projections share its transaction).
 enum AppendSQL {
+    /// The connection closed as a batch's statement was answered: whether it committed is unknown.
+    struct CommitNotConfirmed: Error {}
+
     /// The current heads of `streamIDs` (streams without a row are absent).
     static func readHeads(
         _ streamIDs: [String], on connection: PostgresConnection, logger: Logger
@@ -44,6 +47,7 @@ enum AppendSQL {
             assigned.append((position, transactionID))
             written.insert(streamID)
         }
+        try confirmCommitted(on: connection)
         // Identity values are drawn in insertion order, which follows `ORDER BY n`: sorted positions
         // line up with the written rows in plan order.
         assigned.sort { $0.position < $1.position }
@@ -54,6 +58,20 @@ enum AppendSQL {
             return row.recorded(position: ids.position, transactionID: transactionID)
         }
         return (recorded, Set(plan.rows.map(\.streamID)).subtracting(written))
+    }
+
+    /// Throws ``CommitNotConfirmed`` if `connection` closed as the statement that just ended on it
+    /// was answered.
+    ///
+    /// PostgresNIO (1.33) ends a statement at its `CommandComplete`, but an autocommit statement
+    /// commits after that (at `Sync`): an error at its commit (a deferred constraint, a
+    /// serialization failure under `SERIALIZABLE`) comes after the rows, and PostgresNIO answers it
+    /// by closing the connection, not by failing the statement, so the statement looked written
+    /// while nothing was (`CommitFailureTests`). PostgreSQL sends `CommandComplete` together with what follows it, at
+    /// `ReadyForQuery`; on the connection's event loop, where the appender reads the reply, the rest
+    /// of it has been handled by the time the rows are read.
+    static func confirmCommitted(on connection: PostgresConnection) throws {
+        guard !connection.isClosed else { throw CommitNotConfirmed() }
     }
 
     /// Prepared once per connection: the batch statements run hundreds of times a second, and

@@ -403,7 +403,11 @@ public final class BatchingAppender: Service, Sendable {
         case .leased(let inUse):
             return try await client.withConnection { connection in
                 inUse.set(connection)
-                return try await attempt(requests, cached: cached, unknown: unknown, recordedAt: recordedAt, on: connection, held: false)
+                // On the connection's event loop, as a held connection's writer, so that the reply
+                // has been read whole when the statement ends (``AppendSQL/confirmCommitted(on:)``).
+                return try await withTaskExecutorPreference(EventLoopExecutor(connection.eventLoop)) {
+                    try await attempt(requests, cached: cached, unknown: unknown, recordedAt: recordedAt, on: connection, held: false)
+                }
             }
         }
     }
