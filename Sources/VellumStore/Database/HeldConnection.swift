@@ -23,6 +23,11 @@ final class EventLoopExecutor: TaskExecutor {
 struct HeldConnectionUnusable: Error {}
 
 extension PostgresConnection {
+    /// Runs `body` on this connection's event loop (``EventLoopExecutor``).
+    func onItsEventLoop<Result>(_ body: () async throws -> Result) async rethrows -> Result {
+        try await withTaskExecutorPreference(EventLoopExecutor(eventLoop), operation: body)
+    }
+
     /// Throws ``HeldConnectionUnusable`` unless this connection is open, checked on its event loop.
     ///
     /// PostgresNIO (1.33) drops a statement written to a channel that has closed and never

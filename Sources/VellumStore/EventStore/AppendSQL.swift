@@ -67,9 +67,9 @@ enum AppendSQL {
     /// commits after that (at `Sync`): an error at its commit (a deferred constraint, a
     /// serialization failure under `SERIALIZABLE`) comes after the rows, and PostgresNIO answers it
     /// by closing the connection, not by failing the statement, so the statement looked written
-    /// while nothing was (`CommitFailureTests`). PostgreSQL sends `CommandComplete` together with what follows it, at
-    /// `ReadyForQuery`; on the connection's event loop, where the appender reads the reply, the rest
-    /// of it has been handled by the time the rows are read.
+    /// while nothing was (`CommitFailureTests`). PostgreSQL sends `CommandComplete` together with
+    /// what follows it, at `ReadyForQuery`; on the connection's event loop, where the appender reads
+    /// the reply, the rest of it has been handled by the time the rows are read.
     static func confirmCommitted(on connection: PostgresConnection) throws {
         guard !connection.isClosed else { throw CommitNotConfirmed() }
     }
