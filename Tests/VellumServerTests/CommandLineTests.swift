@@ -8,19 +8,7 @@ import VellumTestSupport
 struct CommandLineTests {
     private static func help(_ name: String, _ arguments: [String]) async throws -> String {
         let executable = try #require(Commands.executable(name), "\(name) should be built beside the tests")
-        return try await onItsOwnThread {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = arguments + ["--help"]
-            process.environment = Commands.environment
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
-        }
+        return try await runToEnd(executable, arguments + ["--help"], environment: Commands.environment).output
     }
 
     @Test(arguments: [

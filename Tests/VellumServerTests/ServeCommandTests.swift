@@ -28,25 +28,11 @@ struct ServeCommandTests {
     /// error when `errors`).
     private static func run(_ executable: URL, _ arguments: [String], input: String? = nil, errors: Bool = false,
                             environment extra: [String: String] = [:]) async throws -> (status: Int32, output: String) {
-        try await onItsOwnThread {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = arguments
-            var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VELLUM_") }
-            environment["VELLUM_LOG_LEVEL"] = "error"
-            process.environment = environment.merging(extra) { $1 }
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = errors ? output : FileHandle.nullDevice
-            let stdin = Pipe()
-            process.standardInput = stdin
-            try process.run()
-            if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-            try stdin.fileHandleForWriting.close()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-        }
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("VELLUM_") }
+        environment["VELLUM_LOG_LEVEL"] = "error"
+        let finished = try await runToEnd(executable, arguments, input: input ?? "",
+                                          environment: environment.merging(extra) { $1 }, mergingErrors: errors)
+        return (finished.status, finished.output)
     }
 
     /// `--version` on the command and on each subcommand, from the one version constant.

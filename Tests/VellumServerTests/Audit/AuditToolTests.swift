@@ -42,21 +42,9 @@ struct AuditToolTests {
         let executable = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) })
         let socketDirectory = URL(filePath: try #require(database.unixSocketPath)).deletingLastPathComponent().path
         let url = "postgres://\(database.username)@/\(database.database ?? "")?host=\(socketDirectory)"
-        return try await onItsOwnThread {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = arguments + ["--database-url", url]
-            let pipe = Pipe()
-            let errors = Pipe()
-            process.standardOutput = pipe
-            process.standardError = errors
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            let diagnostics = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            // Standard error follows the output, so a failed expectation shows why.
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self) + String(decoding: diagnostics, as: UTF8.self))
-        }
+        let finished = try await runToEnd(executable, arguments + ["--database-url", url])
+        // Standard error follows the output, so a failed expectation shows why.
+        return (finished.status, finished.output + finished.errors)
     }
 
     @Test func replayVerifyAndExportFromTheCommandLine() async throws {

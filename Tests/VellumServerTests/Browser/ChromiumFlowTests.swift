@@ -29,22 +29,10 @@ struct ChromiumFlowTests {
         let arguments = ["python3", script.path, "--vellum", executable.path, "--work-dir", workDirectory.path,
                          "--screenshots", workDirectory.appending(path: "screenshots").path]
         // The browser takes a minute: waited for on a thread of its own, not the concurrency pool's.
-        let (status, data) = try await onItsOwnThread {
-            let process = Process()
-            process.executableURL = URL(filePath: "/usr/bin/env")
-            process.arguments = arguments
-            var environment = ProcessInfo.processInfo.environment
-            environment.removeValue(forKey: "VELLUM_DATABASE_URL")
-            process.environment = environment
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, data)
-        }
-        let text = String(decoding: data, as: UTF8.self)
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "VELLUM_DATABASE_URL")
+        let finished = try await runToEnd(URL(filePath: "/usr/bin/env"), arguments, environment: environment, mergingErrors: true)
+        let (status, text) = (finished.status, finished.output)
 
         #expect(status == 0, "the browser test failed (run scripts/ensure-browser if selenium or chromium is missing):\n\(text)")
         #expect(text.contains("browser: 4 passed, 0 failed"), "\(text)")

@@ -42,21 +42,9 @@ struct ExternalVerifierTests {
 
     /// Runs `python3 arguments…` with `input` (a file) as standard input; stdout and stderr together.
     private func python3(_ arguments: [String], input: String? = nil) async throws -> (status: Int32, output: String) {
-        try await onItsOwnThread {
-            let process = Process()
-            process.executableURL = URL(filePath: "/usr/bin/env")
-            process.arguments = ["python3"] + arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            let standardInput = try input.map { try FileHandle(forReadingFrom: URL(filePath: $0)) }
-            defer { try? standardInput?.close() }
-            process.standardInput = standardInput ?? FileHandle.nullDevice
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-        }
+        let contents = try input.map { try String(contentsOf: URL(filePath: $0), encoding: .utf8) }
+        let finished = try await runToEnd(URL(filePath: "/usr/bin/env"), ["python3"] + arguments, input: contents, mergingErrors: true)
+        return (finished.status, finished.output)
     }
 
     /// Runs the script with `arguments`.
