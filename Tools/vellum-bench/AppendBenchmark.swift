@@ -5,7 +5,8 @@ import PostgresNIO
 import VellumStore
 
 /// `vellum-bench append`: C concurrent tasks, each appending single-event batches to a stream of its
-/// own, through one batching appender, as a server process would. Prints events/s, transactions/s
+/// own, through one batching appender, as a server process would (its tasks on the event loops, as
+/// the server's request handlers are: ``TaskPlacement``). Prints events/s, transactions/s
 /// (events per transaction shows the batching) and the append latency percentiles.
 ///
 /// First it measures a baseline on the same database in the same run: the same number of tasks
@@ -27,6 +28,9 @@ struct AppendBenchmark: AsyncParsableCommand {
 
     @Option(help: "Untimed appends first, to warm the pool and the database.")
     var warmup: Int = 2_000
+
+    @Option(name: .customLong("tasks-on"), help: "Where the tasks run: event-loops (as the server's request handlers) or pool (Swift's cooperative pool).")
+    var placement: TaskPlacement = .eventLoops
 
     @Option(name: .customLong("baseline-rows"), help: "Rows per INSERT of the baseline (0: no baseline).")
     var baselineRows = 24
@@ -55,7 +59,7 @@ struct AppendBenchmark: AsyncParsableCommand {
             var baselinePool = appenderPool
             baselinePool.options.maximumConnections = database.configuration.options.maximumConnections
             let baseline = baselineRows > 0 ? try await Database(configuration: baselinePool).withClient(logger: logger) { client in
-                try await RowBaseline(tasks: concurrency, rowsPerInsert: baselineRows).measure(count: count, warmup: warmup, client: client)
+                try await RowBaseline(tasks: concurrency, rowsPerInsert: baselineRows, placement: placement).measure(count: count, warmup: warmup, client: client)
             } : nil
             return (baseline, try await Database(configuration: appenderPool).withClient(logger: logger) { client in
                 try await measure(client: client, logger: logger)
@@ -78,10 +82,10 @@ struct AppendBenchmark: AsyncParsableCommand {
             group.addTask { try await appender.run() }
             defer { group.cancelAll() }
             let run = UUID().uuidString.prefix(8)
-            _ = try await Self.appendAll(appender, streamPrefix: "bench-\(run)-warm", tasks: concurrency, count: warmup)
+            _ = try await Self.appendAll(appender, streamPrefix: "bench-\(run)-warm", tasks: concurrency, count: warmup, placement: placement)
             let before = appender.statistics
             let start = ContinuousClock.now
-            let latencies = try await Self.appendAll(appender, streamPrefix: "bench-\(run)", tasks: concurrency, count: count)
+            let latencies = try await Self.appendAll(appender, streamPrefix: "bench-\(run)", tasks: concurrency, count: count, placement: placement)
             let elapsed = ContinuousClock.now - start
             let after = appender.statistics
             return Measurement(latencies: latencies, elapsed: elapsed,
@@ -90,13 +94,14 @@ struct AppendBenchmark: AsyncParsableCommand {
     }
 
     /// Runs `count` single-event appends over `tasks` tasks; returns every append's latency.
-    static func appendAll(_ appender: BatchingAppender, streamPrefix: String, tasks: Int, count: Int) async throws -> [Duration] {
+    static func appendAll(_ appender: BatchingAppender, streamPrefix: String, tasks: Int, count: Int,
+                          placement: TaskPlacement) async throws -> [Duration] {
         let payload = #"{"client_id":"bench","scope":"openid profile","redirect_uri":"https://app.example/callback"}"#
         let metadata = #"{"request_id":"00000000-0000-0000-0000-000000000000","remote_ip":"127.0.0.1","actor":"system"}"#
         return try await withThrowingTaskGroup(of: [Duration].self) { group in
             for task in 0..<tasks {
                 let share = count / tasks + (task < count % tasks ? 1 : 0)
-                group.addTask {
+                group.addTask(executorPreference: placement.nextExecutor()) {
                     var latencies: [Duration] = []
                     latencies.reserveCapacity(share)
                     let stream = "\(streamPrefix)-\(task)"
@@ -126,7 +131,7 @@ struct AppendBenchmark: AsyncParsableCommand {
             let ms = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
             return String(format: "%.2f ms", ms)
         }
-        print("appenders:          \(concurrency) (batches in flight: \(concurrentBatches))")
+        print("appenders:          \(concurrency) on \(placement.rawValue) (batches in flight: \(concurrentBatches))")
         print("events:             \(events) in \(String(format: "%.2f", seconds)) s")
         print("events/s:           \(String(format: "%.0f", Double(events) / seconds))")
         print("transactions/s:     \(String(format: "%.0f", Double(transactions) / seconds))")

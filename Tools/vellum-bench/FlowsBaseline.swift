@@ -13,6 +13,8 @@ import VellumStore
 /// check.
 struct FlowsBaseline {
     let tasks: Int
+    /// Where the tasks run, as the appender's requesters.
+    let placement: TaskPlacement
     var flowsPerTransaction = 3
 
     /// Writes `flows` flows; returns events per second.
@@ -21,7 +23,7 @@ struct FlowsBaseline {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for task in 0..<tasks {
                 let perTransaction = flowsPerTransaction
-                group.addTask {
+                group.addTask(executorPreference: placement.nextExecutor()) {
                     let mine = Array(stride(from: task, to: flows, by: tasks))
                     for start in stride(from: 0, to: mine.count, by: perTransaction) {
                         let group = try mine[start..<min(start + perTransaction, mine.count)].map { try SyntheticFlow.events($0) }

@@ -21,6 +21,9 @@ struct FlowsBenchmark: AsyncParsableCommand {
     @Option(name: .customLong("baseline-flows"), help: "Flows the baseline writes first (plain transactions, no appender; 0: none).")
     var baselineFlows = 5_000
 
+    @Option(name: .customLong("tasks-on"), help: "Where the tasks run: event-loops (as the server's request handlers) or pool (Swift's cooperative pool).")
+    var placement: TaskPlacement = .eventLoops
+
     @Option(name: .customLong("database-url"), help: "PostgreSQL URL (env VELLUM_DATABASE_URL).")
     var databaseURL: String?
 
@@ -30,7 +33,7 @@ struct FlowsBenchmark: AsyncParsableCommand {
     func run() async throws {
         let logger = { var logger = Logger(label: "vellum-bench"); logger.logLevel = .warning; return logger }()
         let location = DatabaseLocation.resolve(url: databaseURL, dataDirectory: dataDirectory, defaultDataDirectory: ".vellum-bench")
-        let (count, concurrency, baselineFlows) = (count, concurrency, baselineFlows)
+        let (count, concurrency, baselineFlows, placement) = (count, concurrency, baselineFlows, placement)
         try await Database.using(location, logger: logger) { database in
             try await database.withStore(logger: logger) { store in
                 let signer = BenchSigner()
@@ -41,12 +44,12 @@ struct FlowsBenchmark: AsyncParsableCommand {
                         metadata: "{}")])
                 }
                 let baseline = baselineFlows > 0
-                    ? try await FlowsBaseline(tasks: concurrency).measure(flows: baselineFlows, client: store.client, logger: logger) : nil
+                    ? try await FlowsBaseline(tasks: concurrency, placement: placement).measure(flows: baselineFlows, client: store.client, logger: logger) : nil
                 if let baseline {
                     print("baseline: \(baselineFlows) flows, 3 per plain transaction (events, heads, projection rows; no appender): \(Int(baseline)) events/s")
                 }
                 let start = ContinuousClock.now
-                try await SyntheticFlow.append(count, concurrency: concurrency, to: store)
+                try await SyntheticFlow.append(count, concurrency: concurrency, placement: placement, to: store)
                 let appended = ContinuousClock.now - start
                 let rate = Double(count * 8) / appended.seconds
                 print("appended \(count) flows (\(count * 8) events) in \(appended.seconds) s: \(Int(rate)) events/s")
@@ -76,12 +79,12 @@ struct BenchSigner: CheckpointSigner {
 /// The events of one complete flow, shaped like the server's.
 enum SyntheticFlow {
     /// Appends `count` complete flows (8 events each) from `concurrency` tasks.
-    static func append(_ count: Int, concurrency: Int, to store: EventStore) async throws {
+    static func append(_ count: Int, concurrency: Int, placement: TaskPlacement = .eventLoops, to store: EventStore) async throws {
         let progress = TerminalProgress("flows", total: Int64(count), unit: "flows")
         defer { progress.finish() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for task in 0..<concurrency {
-                group.addTask {
+                group.addTask(executorPreference: placement.nextExecutor()) {
                     for index in stride(from: task, to: count, by: concurrency) {
                         try await store.append(to: "flow-\(UUID().uuidString.lowercased())", expected: .noStream, events: try events(index))
                         progress.advance()

@@ -15,6 +15,8 @@ struct RowBaseline {
 
     let tasks: Int
     let rowsPerInsert: Int
+    /// Where the tasks run, as the appender's requesters.
+    let placement: TaskPlacement
 
     static let payload = #"{"client_id":"bench","scope":"openid profile","redirect_uri":"https://app.example/callback"}"#
     static let metadata = #"{"request_id":"00000000-0000-0000-0000-000000000000","remote_ip":"127.0.0.1","actor":"system"}"#
@@ -34,7 +36,7 @@ struct RowBaseline {
             for task in 0..<tasks {
                 let share = count / tasks + (task < count % tasks ? 1 : 0)
                 let rowsPerInsert = rowsPerInsert
-                group.addTask {
+                group.addTask(executorPreference: placement.nextExecutor()) {
                     let stream = "\(prefix)-\(task)"
                     var hash = EventHash.genesis
                     var version: Int64 = 0

@@ -68,6 +68,7 @@ public func buildApplication(
             inner: DeadlineResponder(inner: MethodGuard(inner: router.buildResponder(), routes: router.routes),
                                      limit: configuration.requestTimeout, unavailable: unavailable),
             trustedProxies: configuration.trustedProxies, accessLog: configuration.accessLog),
+        server: .http1OnEventLoops(),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "vellum"),
         services: [
             client, appenderClient, health, appender,

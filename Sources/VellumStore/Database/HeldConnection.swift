@@ -1,18 +1,18 @@
-import NIOCore
+package import NIOCore
 import PostgresNIO
 
 /// Runs a task's jobs on one event loop (as its task executor preference): work on a connection
 /// then happens on the thread that writes and reads that connection's socket. A statement is
 /// written without a hop to that thread, and its reply resumes the task there without waking
 /// another.
-final class EventLoopExecutor: TaskExecutor {
-    let eventLoop: any EventLoop
+package final class EventLoopExecutor: TaskExecutor {
+    package let eventLoop: any EventLoop
 
-    init(_ eventLoop: any EventLoop) {
+    package init(_ eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         eventLoop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
