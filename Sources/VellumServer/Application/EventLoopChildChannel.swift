@@ -12,9 +12,9 @@ import VellumStore
 /// from the connection's thread to the pool, to an appender writer's loop, back to the pool, and
 /// back to the loop to be answered, each crossing a wake-up of a thread that waits for a core
 /// PostgreSQL shares. On the loop, those hops are jobs queued on the same thread. Measured on two
-/// cores (docs/benchmarks.md): introspection at 32 clients 20 % faster, flows 8 %, the appender
-/// half as fast again at 64 concurrent appends; `/healthz` alone, which crosses nothing, ~10 %
-/// slower at 32 clients.
+/// cores (docs/benchmarks.md): the appender half as fast again at 64 concurrent appends; the HTTP
+/// endpoints, whose benchmark there is bound by the CPU it shares with its load generator, within
+/// the run-to-run spread.
 ///
 /// The price is Vapor's rule: a handler must not block its loop. Bcrypt, the one slow computation,
 /// runs on `NIOThreadPool` (``AuthorizationServer/verifyPassword(_:hash:)``); nothing waits on a
